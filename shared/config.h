@@ -86,7 +86,7 @@ struct Config {
 // message naming the file, the line/column (syntax) or the key and the reason.
 bool load_config(const std::string& path, Config* out, std::string* error);
 
-// Built-in defaults with the paths resolved against `base_dir`.
+// Built-in defaults (no file): root is the current directory.
 Config default_config();
 
 }  // namespace hearth

@@ -1,0 +1,2 @@
+// Program entry (placeholder until the command line and master land).
+int main() { return 0; }

@@ -1,0 +1,39 @@
+#include "worker/headers.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace hearth {
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
+
+const std::string* Headers::find(std::string_view name) const {
+  for (const Field& f : fields_) {
+    if (iequals(f.first, name)) return &f.second;
+  }
+  return nullptr;
+}
+
+void Headers::set(std::string_view name, std::string_view value) {
+  remove(name);
+  add(name, value);
+}
+
+void Headers::add(std::string_view name, std::string_view value) {
+  fields_.emplace_back(std::string(name), std::string(value));
+}
+
+void Headers::remove(std::string_view name) {
+  fields_.erase(std::remove_if(fields_.begin(), fields_.end(),
+                               [&](const Field& f) { return iequals(f.first, name); }),
+                fields_.end());
+}
+
+}  // namespace hearth

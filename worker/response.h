@@ -1,0 +1,74 @@
+// A response under construction: status, headers and a body made of parts.
+// Handlers fill it; the response writer serialises it onto the connection.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "worker/headers.h"
+
+namespace hearth {
+
+// An open file shared by the cache and the responses that send from it.
+// Closing happens when the last user lets go.
+struct OpenFile {
+  int fd = -1;
+  dev_t dev = 0;
+  ino_t ino = 0;
+  uint64_t size = 0;
+  int64_t mtime = 0;  // seconds
+  OpenFile() = default;
+  OpenFile(const OpenFile&) = delete;
+  OpenFile& operator=(const OpenFile&) = delete;
+  ~OpenFile();
+};
+
+// One piece of a body: bytes in memory, or a slice of an open file.
+struct BodyPart {
+  std::string data;
+  std::shared_ptr<const OpenFile> file;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+
+  static BodyPart memory(std::string bytes);
+  static BodyPart file_slice(std::shared_ptr<const OpenFile> f, uint64_t offset, uint64_t length);
+  bool is_file() const { return file != nullptr; }
+  uint64_t size() const { return is_file() ? length : data.size(); }
+};
+
+// A body produced piece by piece (on-the-fly compression of a large file).
+// The writer pulls the next piece only after the previous one was written,
+// so a slow reader never makes the worker buffer without bound.
+class BodyStream {
+ public:
+  virtual ~BodyStream() = default;
+  // Appends the next piece to *out. Returns false at the end of the body.
+  virtual bool next(std::string* out) = 0;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;                     // used when `parts` and `stream` are empty
+  std::vector<BodyPart> parts;          // files and multipart bodies
+  std::shared_ptr<BodyStream> stream;   // sent with chunked encoding
+  bool close_connection = false;        // add Connection: close and close after
+
+  // Body helpers for app handlers; they set Content-Type too.
+  void json(const nlohmann::json& value, int status_code = 200);
+  void text(std::string s, int status_code = 200);
+  void html(std::string s, int status_code = 200);
+
+  // Bytes of the body as sent (stream: unknown, returns 0).
+  uint64_t body_length() const;
+};
+
+const char* status_reason(int status);
+
+}  // namespace hearth
