@@ -1,0 +1,16 @@
+// Turns a fatal signal in app code into a 500 for the client that caused it.
+// The engine marks the connection whose handler is running; the fatal-signal
+// handler (async-signal-safe only) writes a minimal 500 with Connection: close
+// to it when no response byte went out yet, then re-raises the signal so the
+// master still sees the real cause.
+#pragma once
+
+namespace hearth {
+
+// Installs handlers for SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL (once per process).
+void install_crash_guard();
+// Brackets the run of an app handler for the client socket `fd`.
+void crash_guard_begin_request(int fd);
+void crash_guard_end_request();
+
+}  // namespace hearth
