@@ -1,2 +1,58 @@
-// Program entry (placeholder until the command line and master land).
-int main() { return 0; }
+// hearth: a web server. The command line picks what this process does:
+// print help or the version, test the config (-t), signal a running master
+// (-s), serve with one worker and no master (--single), or run the master.
+#include <cstdio>
+#include <string>
+
+#include "master/master_main.h"
+#include "shared/command_line.h"
+#include "shared/config.h"
+#include "shared/logging.h"
+
+using namespace hearth;
+
+namespace {
+
+int test_config(const CommandLine& cl) {
+  Config config;
+  std::string error;
+  std::string file = cl.config_path.empty() ? "(built-in defaults)" : cl.config_path;
+  if (!load_effective_config(cl, &config, &error)) {
+    fprintf(stderr, "hearth: %s\nhearth: configuration file %s test failed\n", error.c_str(), file.c_str());
+    return 1;
+  }
+  printf("hearth: configuration file %s test is successful\n",
+         config.file.empty() ? "(built-in defaults)" : config.file.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CommandLine cl;
+  std::string error;
+  if (!parse_command_line(argc, argv, &cl, &error)) {
+    fprintf(stderr, "hearth: %s\nTry 'hearth --help'.\n", error.c_str());
+    return 1;
+  }
+  if (cl.help) {
+    fputs(usage_text().c_str(), stdout);
+    return 0;
+  }
+  if (cl.version) {
+    printf("%s\n", version_text().c_str());
+    return 0;
+  }
+  if (cl.test_config) return test_config(cl);
+  Config config;
+  if (!load_effective_config(cl, &config, &error)) {
+    fprintf(stderr, "hearth: %s\n", error.c_str());
+    return 1;
+  }
+  if (!cl.signal.empty()) return run_control_command(cl.signal, config);
+  if (!open_logs(config.log, cl.no_master ? "worker 1" : "master", &error)) {
+    fprintf(stderr, "hearth: %s\n", error.c_str());
+    return 1;
+  }
+  return cl.no_master ? run_single(config) : run_master(cl, config);
+}
