@@ -155,10 +155,11 @@ void Master::kill_stale_workers() {
     if (silent < c.hang_timeout_ms) continue;
     if (c.ready) {
       spdlog::error("worker {} (pid {}) missed heartbeats for {}, killing", c.slot, c.pid,
-                    seconds_text(silent));
+                    seconds_text(c.hang_timeout_ms));
       kill_child(c, SIGABRT, "missed heartbeats");
     } else {
-      spdlog::error("worker {} (pid {}) not ready after {}, killing", c.slot, c.pid, seconds_text(silent));
+      spdlog::error("worker {} (pid {}) not ready after {}, killing", c.slot, c.pid,
+                    seconds_text(c.hang_timeout_ms));
       kill_child(c, SIGABRT, "never ready");
     }
   }

@@ -12,8 +12,7 @@
 
 #include "tests/support/http_client.h"
 
-namespace hearth {
-namespace test {
+namespace hearth::test {
 
 struct LoadResult {
   int ok = 0;              // replies that passed the check
@@ -25,13 +24,13 @@ struct LoadResult {
 class LoadGenerator {
  public:
   static constexpr int kMaxRequestsPerThread = 20000;
-  using Check = std::function<bool(const HttpReply&)>;
+  using Check = std::function<bool(const HttpResponse&)>;
 
   // `check` decides whether a reply is right (default: status 200).
-  // `retry_unanswered`: a connection that was closed or reset before any
-  // byte came back is retried once (and counted in `retried`), as browsers
-  // do for idempotent requests. Used only where a test kills a worker on
-  // purpose: connections it had accepted but not answered die with it.
+  // `retry_unanswered`: a request that got no complete response (the
+  // connection was closed or reset) is retried once and counted in
+  // `retried`, as browsers do for idempotent requests. Only for tests that
+  // kill a worker on purpose: connections it had accepted die with it.
   LoadGenerator(int port, std::string target, int threads, Check check = nullptr, bool retry_unanswered = false);
   ~LoadGenerator();  // stops and joins
   LoadGenerator(const LoadGenerator&) = delete;
@@ -43,7 +42,7 @@ class LoadGenerator {
 
  private:
   void run();
-  void record(const HttpReply& reply, bool retried);
+  void record(const HttpResponse& reply, bool retried);
 
   int port_;
   std::string target_;
@@ -56,5 +55,4 @@ class LoadGenerator {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace test
-}  // namespace hearth
+}  // namespace hearth::test
