@@ -26,6 +26,26 @@ int test_config(const CommandLine& cl) {
   return 0;
 }
 
+// -s needs the pid file from the config. When the config does not load,
+// --pid-file still finds the master (to stop it, or to let it report the
+// reload failure itself); without it, a reload is refused right here.
+int signal_master(const CommandLine& cl) {
+  Config config;
+  std::string error;
+  if (!load_effective_config(cl, &config, &error)) {
+    if (cl.pid_file.empty()) {
+      if (cl.signal == "reload") {
+        fprintf(stderr, "hearth: reload failed: %s (the running master was not signalled)\n", error.c_str());
+      } else {
+        fprintf(stderr, "hearth: %s\nhearth: give --pid-file to signal the master anyway\n", error.c_str());
+      }
+      return 1;
+    }
+    config.supervisor.pid_file = cl.pid_file;
+  }
+  return run_control_command(cl.signal, config);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -44,12 +64,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cl.test_config) return test_config(cl);
+  if (!cl.signal.empty()) return signal_master(cl);
   Config config;
   if (!load_effective_config(cl, &config, &error)) {
     fprintf(stderr, "hearth: %s\n", error.c_str());
     return 1;
   }
-  if (!cl.signal.empty()) return run_control_command(cl.signal, config);
   if (!open_logs(config.log, cl.no_master ? "worker 1" : "master", &error)) {
     fprintf(stderr, "hearth: %s\n", error.c_str());
     return 1;
