@@ -8,7 +8,6 @@
 
 #include "shared/status_table.h"
 #include "worker/crash_guard.h"
-#include "worker/drill_routes.h"
 #include "worker/master_link.h"
 #include "worker/status_route.h"
 #include "worker/worker.h"
@@ -44,7 +43,6 @@ int run_worker(const Config& config, int listen_fd, int channel_fd, WorkerIdenti
   Worker worker(config, id);
   // The status table was mapped by the master (or run_single) before fork.
   register_status_route(worker.router(), process_status_table());
-  if (config.drills) register_drill_routes(worker.router());
   if (!worker.listen(listen_fd)) return 2;
   std::unique_ptr<MasterLink> link;
   StandaloneSignals signals;
