@@ -134,6 +134,7 @@ void Master::reap_workers() {
     if (pid <= 0) return;
     auto it = children_.find(pid);
     if (it == children_.end()) continue;
+    it->second.reaped = true;
     read_channel(it->second);  // its last heartbeat may still be in the socket
     on_child_exit(it->second, status);
     int slot = it->second.slot;
@@ -381,13 +382,13 @@ bool Master::send_message(Child& c, MessageType type) {
 }
 
 void Master::send_stop(Child& c) {
-  if (c.stopping && c.fd < 0) return;
+  if (c.reaped || (c.stopping && c.fd < 0)) return;
   c.stopping = true;
   if (!send_message(c, MessageType::kStop)) kill(c.pid, SIGTERM);
 }
 
 void Master::kill_child(Child& c, int sig, const std::string& reason) {
-  if (c.sigkill_sent) return;
+  if (c.sigkill_sent || c.reaped) return;
   kill(c.pid, sig);
   c.kill_reason = reason;
   if (sig == SIGKILL) c.sigkill_sent = true;
@@ -436,6 +437,9 @@ void Master::begin_reload() {
       return;
     }
     spdlog::info("listening on {}", bound_address(r.listen_fd));
+  }
+  if (fresh.supervisor.pid_file != config_.supervisor.pid_file || fresh.supervisor.daemon != config_.supervisor.daemon) {
+    spdlog::warn("supervisor.pid_file and supervisor.daemon take effect at the next start, not on reload");
   }
   r.config = std::move(fresh);
   reload_ = std::move(r);
@@ -515,7 +519,9 @@ void Master::begin_fast_stop() {
   stopping_ = fast_stop_ = true;
   spdlog::info("SIGINT received, stopping now");
   if (reload_) abandon_reload("the master is stopping");
-  for (auto& entry : children_) kill(entry.second.pid, SIGTERM);
+  for (auto& entry : children_) {
+    if (!entry.second.reaped) kill(entry.second.pid, SIGTERM);
+  }
   auto deadline = Clock::now() + kFastStopGrace;
   stop_deadline_ = was_stopping ? std::min(stop_deadline_, deadline) : deadline;
 }

@@ -59,6 +59,7 @@ class Master {
     std::string kill_reason;          // set when the master killed it
     std::optional<Clock::time_point> abort_sent_at;
     bool sigkill_sent = false;
+    bool reaped = false;              // waited for: its pid may belong to someone else now
   };
 
   struct Slot {

@@ -70,11 +70,25 @@ bool read_pid_file(const std::string& path, pid_t* pid, std::string* error) {
 
 bool process_alive(pid_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
 
+namespace {
+
+// After a crash and a reboot the pid in a stale file may name some other
+// program. When both executables can be read and differ, it is not us.
+bool runs_another_program(pid_t pid) {
+  char mine[4096], theirs[4096];
+  ssize_t a = readlink("/proc/self/exe", mine, sizeof mine);
+  ssize_t b = readlink(("/proc/" + std::to_string(pid) + "/exe").c_str(), theirs, sizeof theirs);
+  if (a <= 0 || b <= 0) return false;
+  return std::string(mine, static_cast<size_t>(a)) != std::string(theirs, static_cast<size_t>(b));
+}
+
+}  // namespace
+
 bool check_not_running(const std::string& pid_file, std::string* error) {
   pid_t pid = 0;
   std::string ignored;
   if (pid_file.empty() || !read_pid_file(pid_file, &pid, &ignored)) return true;
-  if (pid == getpid() || !process_alive(pid)) return true;
+  if (pid == getpid() || !process_alive(pid) || runs_another_program(pid)) return true;
   *error = "hearth already running (pid " + std::to_string(pid) + ")";
   return false;
 }

@@ -21,7 +21,8 @@ bool read_pid_file(const std::string& path, pid_t* pid, std::string* error);
 // True when a process `pid` exists (even one we may not signal).
 bool process_alive(pid_t pid);
 // Fails with "hearth already running (pid N)" when the pid file names a
-// live process other than us; a stale file is fine (it will be replaced).
+// live process other than us running the same executable; a stale file is
+// fine (it will be replaced).
 bool check_not_running(const std::string& pid_file, std::string* error);
 
 struct ReloadStatus {

@@ -18,9 +18,10 @@ namespace {
 constexpr int kExitDrillCode = 3;
 constexpr long kMaxSleepMs = 10000;
 
-// Volatile so the compiler neither proves the address null (and emits a trap
-// instead of the store) nor drops the spin loop.
-volatile uintptr_t g_bad_address = 0;
+// An address in the never-mapped first page. Not null: sanitizer builds
+// would catch a null store and exit instead of faulting. Volatile so the
+// compiler neither emits a trap instead of the store nor drops the spin loop.
+volatile uintptr_t g_bad_address = 16;
 volatile bool g_spin = true;
 
 void segv() { *reinterpret_cast<volatile int*>(g_bad_address) = 1; }

@@ -1,6 +1,6 @@
 // Crash drills: routes that fail on purpose, to prove the supervisor copes.
 // Registered only when the config says `drills: true`; never in production.
-//   /debug/segv    a real SIGSEGV (store through an address of 0)
+//   /debug/segv    a real SIGSEGV (a store into the unmapped first page)
 //   /debug/abort   abort()
 //   /debug/throw   throws std::runtime_error (the engine answers 500, lives on)
 //   /debug/hang    spins forever (heartbeats stop; the master kills it)

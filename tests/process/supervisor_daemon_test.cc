@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <regex>
 
 #include <gtest/gtest.h>
 
@@ -37,10 +36,8 @@ TEST(SupervisorDaemon, DetachesServesAndStopsThroughThePidFile) {
   EXPECT_NE(getsid(pid), pid);
 
   ASSERT_TRUE(fixture.wait_for_log("listening on 127.0.0.1:", 5000));
-  std::smatch m;
-  std::string log = fixture.error_log();
-  ASSERT_TRUE(std::regex_search(log, m, std::regex("listening on 127\\.0\\.0\\.1:([0-9]+)")));
-  int port = std::stoi(m[1]);
+  int port = static_cast<int>(number_after(fixture.error_log(), "listening on 127.0.0.1:"));
+  ASSERT_GT(port, 0) << fixture.error_log();
   std::vector<int> workers = wait_for_workers(port, 2);
   ASSERT_EQ(workers.size(), 2u) << fixture.error_log();
   EXPECT_EQ(http_get(port, "/").body, "hello\n");

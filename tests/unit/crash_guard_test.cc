@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <functional>
 #include <string>
@@ -46,10 +47,11 @@ Outcome run_child(bool mark, const std::function<void()>& crash) {
   return out;
 }
 
-void write_through_null() {
-  volatile int* p = nullptr;
-  *p = 1;
-}
+// A store into the unmapped first page: a real fault. Not through null,
+// which the sanitizer build reports and exits on instead.
+volatile uintptr_t g_bad_address = 16;
+
+void write_to_unmapped_page() { *reinterpret_cast<volatile int*>(g_bad_address) = 1; }
 
 // Deep enough to overflow any stack; volatile so the compiler keeps the recursion.
 volatile int g_depth_limit = 1 << 30;
@@ -62,7 +64,7 @@ int recurse_forever(int depth) {
 }
 
 TEST(CrashGuard, SegvAnswers500AndDiesOfSegv) {
-  Outcome o = run_child(true, write_through_null);
+  Outcome o = run_child(true, write_to_unmapped_page);
   EXPECT_EQ(o.received, kExpected);
   ASSERT_TRUE(WIFSIGNALED(o.status));
   EXPECT_EQ(WTERMSIG(o.status), SIGSEGV);
@@ -83,7 +85,7 @@ TEST(CrashGuard, StackOverflowReachesTheHandler) {
 }
 
 TEST(CrashGuard, NothingWrittenWithoutAMarkedRequest) {
-  Outcome o = run_child(false, write_through_null);
+  Outcome o = run_child(false, write_to_unmapped_page);
   EXPECT_EQ(o.received, "");
   ASSERT_TRUE(WIFSIGNALED(o.status));
   EXPECT_EQ(WTERMSIG(o.status), SIGSEGV);

@@ -45,7 +45,9 @@ TEST(IpcFrame, ByteByByte) {
   std::string bytes = two_messages();
   for (size_t i = 0; i < bytes.size(); i++) {
     ASSERT_TRUE(d.feed(&bytes[i], 1, &got, &error)) << error;
-    if (i + 1 < 5) EXPECT_TRUE(got.empty());
+    if (i + 1 < 5) {
+      EXPECT_TRUE(got.empty());
+    }
   }
   expect_two_messages(got);
 }

@@ -83,6 +83,28 @@ TEST_F(PidFileTest, RefusesWhenTheNamedProcessIsAlive) {
   EXPECT_TRUE(check_not_running(path_, &error));
 }
 
+TEST_F(PidFileTest, APidReusedByAnotherProgramIsStale) {
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    execl("/bin/sleep", "sleep", "10", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait (bounded) until the child runs the other program.
+  std::string exe;
+  for (int i = 0; i < 500 && exe.find("sleep") == std::string::npos; i++) {
+    char buf[4096];
+    ssize_t n = readlink(("/proc/" + std::to_string(child) + "/exe").c_str(), buf, sizeof buf);
+    exe = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "";
+    usleep(2000);
+  }
+  std::string error;
+  ASSERT_TRUE(write_pid_file(path_, child, &error));
+  EXPECT_TRUE(check_not_running(path_, &error)) << error;
+  kill(child, SIGKILL);
+  ASSERT_EQ(waitpid(child, nullptr, 0), child);
+}
+
 TEST_F(PidFileTest, OwnPidAndNoFileAreFine) {
   std::string error;
   EXPECT_TRUE(check_not_running(path_, &error));
