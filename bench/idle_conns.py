@@ -5,7 +5,9 @@ connecting at once), sends one keep-alive GET on each, reads its whole
 response (Content-Length), then prints one line:
     READY ok=N failed=M seconds=S
 and keeps every connection open, idle, for HOLD seconds (or until killed).
-The whole run is bounded by DEADLINE seconds for the opening phase.
+The opening phase is bounded by DEADLINE seconds, and ends early when no
+response has come for 5 s (the server stopped accepting, e.g. at its
+connection limit).
 
 Usage: idle_conns.py HOST PORT PATH COUNT [HOLD=30] [BATCH=256] [DEADLINE=60]
 """
@@ -13,6 +15,8 @@ import selectors
 import socket
 import sys
 import time
+
+STALL_SECONDS = 5
 
 
 class Conn:
@@ -51,7 +55,11 @@ def open_all(host, port, path, count, batch, deadline):
     sel = selectors.DefaultSelector()
     idle, failed, started, busy = [], 0, 0, 0
     end = time.monotonic() + deadline
+    progress = time.monotonic()
     while (started < count or busy) and time.monotonic() < end:
+        if time.monotonic() - progress > STALL_SECONDS:
+            print(f"no progress for {STALL_SECONDS} s: the server stopped accepting", file=sys.stderr)
+            break
         while started < count and busy < batch:
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.setblocking(False)
@@ -73,6 +81,7 @@ def open_all(host, port, path, count, batch, deadline):
                     sel.unregister(conn.sock)
                     idle.append(conn.sock)
                     busy -= 1
+                    progress = time.monotonic()
             except (OSError, ValueError) as e:
                 sel.unregister(conn.sock)
                 conn.sock.close()
@@ -80,8 +89,7 @@ def open_all(host, port, path, count, batch, deadline):
                 busy -= 1
                 if failed == 1:
                     print(f"first failure: {e}", file=sys.stderr)
-    failed += busy  # still in flight at the deadline
-    return idle, failed
+    return idle, count - len(idle)  # failed, in flight or never started
 
 
 def main():

@@ -20,6 +20,9 @@
 #   BENCH_WARMUP=1        seconds of untimed load per case and server first; 0 = none
 #   BENCH_SERVERS="nginx go ws hearth"   which servers to start
 #   HEARTH_BIN=build/hearth
+#   BENCH_HEARTH_ARGS     hearth's arguments instead of "-c CONFIG", with @PORT@,
+#                         @DOCROOT@ and @WORKERS@ filled in (e.g. for an entry
+#                         that predates the config file: "--port @PORT@ --root @DOCROOT@")
 # Quick smoke run (about a minute): BENCH_SECONDS=1 BENCH_REPS=1 bench/run.sh
 set -euo pipefail
 
@@ -182,6 +185,13 @@ start_hearth() {
     return 1
   fi
   port=$(free_port)
+  if [ -n "${BENCH_HEARTH_ARGS:-}" ]; then
+    local args
+    args=$(sed -e "s|@PORT@|$port|g" -e "s|@WORKERS@|$WORKERS|g" -e "s|@DOCROOT@|$DOCROOT|g" <<<"$BENCH_HEARTH_ARGS")
+    # shellcheck disable=SC2086  # the arguments are meant to split
+    start_or_note hearth "$port" "$HEARTH" $args
+    return
+  fi
   sed -e "s|@PORT@|$port|" -e "s|@WORKERS@|$WORKERS|" -e "s|@DOCROOT@|$DOCROOT|g" -e "s|@TMP@|$TMP|" \
       "$HERE/hearth.json.template" >"$conf"
   start hearth "$port" "$HEARTH" -c "$conf" && return 0
