@@ -1,0 +1,286 @@
+#include "worker/gzip_encoder.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+
+namespace hearth {
+namespace {
+
+// Inflates a complete gzip member. Returns false when `gz` is not one
+// (corrupt, or truncated: no end of stream / trailer).
+bool gunzip(const std::string& gz, std::string* out) {
+  z_stream zs;
+  std::memset(&zs, 0, sizeof(zs));
+  if (inflateInit2(&zs, 15 + 16) != Z_OK) return false;
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  zs.avail_in = static_cast<uInt>(gz.size());
+  char buf[16384];
+  int rc = Z_OK;
+  for (int i = 0; i < 100000 && rc == Z_OK; i++) {
+    zs.next_out = reinterpret_cast<Bytef*>(buf);
+    zs.avail_out = sizeof(buf);
+    rc = inflate(&zs, Z_NO_FLUSH);
+    out->append(buf, sizeof(buf) - zs.avail_out);
+  }
+  bool complete = rc == Z_STREAM_END && zs.avail_in == 0;
+  inflateEnd(&zs);
+  return complete;
+}
+
+std::string css_like(size_t n) {
+  std::string s;
+  for (int i = 0; s.size() < n; i++)
+    s += ".rule-" + std::to_string(i % 97) + " { color: #" + std::to_string(i % 7) + "a0; margin: 0 }\n";
+  s.resize(n);
+  return s;
+}
+
+std::string random_bytes(size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::string s(n, '\0');
+  for (char& c : s) c = static_cast<char>(rng());
+  return s;
+}
+
+TEST(GzipCompress, RoundTripsAndShrinksText) {
+  std::string in = css_like(16 * 1024);
+  std::string gz, back;
+  ASSERT_TRUE(gzip_compress(in, 1, &gz));
+  EXPECT_LT(gz.size(), in.size() / 3);
+  EXPECT_EQ(static_cast<unsigned char>(gz[0]), 0x1f);
+  EXPECT_EQ(static_cast<unsigned char>(gz[1]), 0x8b);
+  ASSERT_TRUE(gunzip(gz, &back));
+  EXPECT_EQ(back, in);
+}
+
+TEST(GzipCompress, EmptyInputIsAValidEmptyMember) {
+  std::string gz, back = "x";
+  ASSERT_TRUE(gzip_compress("", 6, &gz));
+  EXPECT_EQ(gz.size(), 20u);  // 10-byte header, empty final block, 8-byte trailer
+  back.clear();
+  ASSERT_TRUE(gunzip(gz, &back));
+  EXPECT_EQ(back, "");
+}
+
+TEST(GzipCompress, IncompressibleAndOutOfRangeLevels) {
+  std::string in = random_bytes(200 * 1024, 7);
+  for (int level : {-3, 0, 1, 9, 42}) {
+    std::string gz, back;
+    ASSERT_TRUE(gzip_compress(in, level, &gz)) << level;
+    ASSERT_TRUE(gunzip(gz, &back)) << level;
+    EXPECT_EQ(back, in) << level;
+  }
+}
+
+TEST(GzipDeflater, FlushedPiecesEachDecodeSoFar) {
+  GzipDeflater d(1);
+  std::string out;
+  ASSERT_TRUE(d.write("hello ", true, &out));
+  size_t after_first = out.size();
+  EXPECT_GT(after_first, 10u);  // header plus a flushed block
+  ASSERT_TRUE(d.write("world", true, &out));
+  EXPECT_GT(out.size(), after_first);
+  ASSERT_TRUE(d.finish(&out));
+  EXPECT_FALSE(d.finish(&out));
+  EXPECT_FALSE(d.write("late", true, &out));
+  std::string back;
+  ASSERT_TRUE(gunzip(out, &back));
+  EXPECT_EQ(back, "hello world");
+}
+
+class GzipFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/hearth-gzip-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    path_ = dir_ + "/f.css";
+  }
+  void TearDown() override {
+    ::unlink(path_.c_str());
+    ::rmdir(dir_.c_str());
+  }
+
+  // Writes `content` with an mtime in the past, so that any later write
+  // moves the mtime visibly even on a coarse clock.
+  void write_file(const std::string& content) {
+    int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::write(fd, content.data(), content.size()), static_cast<ssize_t>(content.size()));
+    struct timespec past[2] = {{1000000000, 0}, {1000000000, 0}};
+    ASSERT_EQ(::futimens(fd, past), 0);
+    ::close(fd);
+  }
+
+  std::shared_ptr<OpenFile> open_file() {
+    auto f = std::make_shared<OpenFile>();
+    f->fd = ::open(path_.c_str(), O_RDONLY);
+    struct stat st;
+    EXPECT_EQ(::fstat(f->fd, &st), 0);
+    f->dev = st.st_dev;
+    f->ino = st.st_ino;
+    f->size = static_cast<uint64_t>(st.st_size);
+    f->mtime = st.st_mtim.tv_sec;
+    return f;
+  }
+
+  FileVersion version_of(int fd) {
+    FileVersion v;
+    EXPECT_TRUE(file_version_of_fd(fd, &v));
+    return v;
+  }
+
+  std::string dir_, path_;
+};
+
+TEST_F(GzipFileTest, WholeFileRoundTrips) {
+  std::string in = css_like(300 * 1024);
+  write_file(in);
+  auto f = open_file();
+  std::string gz, back, error;
+  ASSERT_TRUE(gzip_file(f->fd, version_of(f->fd), 1, &gz, &error, 64 * 1024)) << error;
+  ASSERT_TRUE(gunzip(gz, &back));
+  EXPECT_EQ(back, in);
+}
+
+TEST_F(GzipFileTest, WholeFileOfZeroBytes) {
+  write_file("");
+  auto f = open_file();
+  std::string gz, back, error;
+  ASSERT_TRUE(gzip_file(f->fd, version_of(f->fd), 1, &gz, &error)) << error;
+  ASSERT_TRUE(gunzip(gz, &back));
+  EXPECT_EQ(back, "");
+}
+
+TEST_F(GzipFileTest, WholeFileRefusesAnotherVersion) {
+  write_file(css_like(10000));
+  auto f = open_file();
+  FileVersion v = version_of(f->fd);
+  std::string gz, error;
+
+  FileVersion bigger = v;
+  bigger.size += 100;  // the file "shrank" from what the caller saw
+  EXPECT_FALSE(gzip_file(f->fd, bigger, 1, &gz, &error));
+  EXPECT_NE(error, "");
+
+  FileVersion older = v;
+  older.mtime_ns -= 1;
+  error.clear();
+  EXPECT_FALSE(gzip_file(f->fd, older, 1, &gz, &error));
+  EXPECT_EQ(error, "file changed while being compressed");
+}
+
+// Drains `s`, checking every piece is bounded. Returns the pieces' count.
+int drain(GzipFileStream* s, std::string* all, size_t piece_limit) {
+  int pieces = 0;
+  std::string piece;
+  for (int i = 0; i < 10000; i++) {
+    piece.clear();
+    if (!s->next(&piece)) break;
+    EXPECT_LE(piece.size(), piece_limit);
+    all->append(piece);
+    pieces++;
+  }
+  return pieces;
+}
+
+TEST_F(GzipFileTest, StreamReadsOnePieceAtATime) {
+  std::string in = random_bytes(300 * 1024, 3);  // incompressible: output ~ input
+  write_file(in);
+  GzipFileStream s(open_file(), 1, 64 * 1024);
+  std::string gz, back;
+  EXPECT_EQ(drain(&s, &gz, 64 * 1024 + 256), 5);  // ceil(300 / 64)
+  EXPECT_FALSE(s.failed());
+  EXPECT_FALSE(s.next(&gz));
+  ASSERT_TRUE(gunzip(gz, &back));
+  EXPECT_EQ(back, in);
+}
+
+TEST_F(GzipFileTest, StreamOfCompressibleFile) {
+  std::string in = css_like(1 << 20);
+  write_file(in);
+  GzipFileStream s(open_file(), 6);
+  std::string gz, back;
+  EXPECT_EQ(drain(&s, &gz, 64 * 1024), 16);
+  ASSERT_TRUE(gunzip(gz, &back));
+  EXPECT_EQ(back, in);
+}
+
+TEST_F(GzipFileTest, StreamOfZeroByteFile) {
+  write_file("");
+  GzipFileStream s(open_file(), 1);
+  std::string gz, back;
+  EXPECT_EQ(drain(&s, &gz, 64), 1);
+  EXPECT_FALSE(s.failed());
+  ASSERT_TRUE(gunzip(gz, &back));
+  EXPECT_EQ(back, "");
+}
+
+TEST_F(GzipFileTest, FileShrinkingMidStreamTearsLoudly) {
+  std::string in = css_like(200 * 1024);
+  write_file(in);
+  GzipFileStream s(open_file(), 1, 64 * 1024);
+  std::string gz, back;
+  ASSERT_TRUE(s.next(&gz));
+  ASSERT_EQ(::truncate(path_.c_str(), 100 * 1024), 0);
+  std::string piece;
+  EXPECT_FALSE(s.next(&piece));
+  EXPECT_TRUE(piece.empty());
+  EXPECT_TRUE(s.failed());
+  EXPECT_EQ(s.error(), "file changed while being compressed");
+  EXPECT_FALSE(s.next(&piece));
+  // What went out cannot pass for a complete body.
+  EXPECT_FALSE(gunzip(gz, &back));
+}
+
+TEST_F(GzipFileTest, FileRewrittenInPlaceMidStreamTears) {
+  std::string in = css_like(200 * 1024);
+  write_file(in);
+  GzipFileStream s(open_file(), 1, 64 * 1024);
+  std::string gz;
+  ASSERT_TRUE(s.next(&gz));
+  int fd = ::open(path_.c_str(), O_WRONLY);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::pwrite(fd, "XXXX", 4, 150 * 1024), 4);  // same size, new mtime
+  ::close(fd);
+  std::string piece;
+  EXPECT_FALSE(s.next(&piece));
+  EXPECT_TRUE(s.failed());
+}
+
+TEST_F(GzipFileTest, FileGrowingMidStreamTears) {
+  write_file(css_like(200 * 1024));
+  GzipFileStream s(open_file(), 1, 64 * 1024);
+  std::string gz;
+  ASSERT_TRUE(s.next(&gz));
+  int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::write(fd, "more", 4), 4);
+  ::close(fd);
+  std::string piece;
+  EXPECT_FALSE(s.next(&piece));
+  EXPECT_TRUE(s.failed());
+}
+
+TEST_F(GzipFileTest, StreamRefusesAFileThatIsNoLongerWhatHeadersSaid) {
+  write_file(css_like(1000));
+  auto f = open_file();
+  f->size = 2000;  // headers were made from another version
+  GzipFileStream s(f, 1);
+  std::string piece;
+  EXPECT_FALSE(s.next(&piece));
+  EXPECT_TRUE(s.failed());
+  EXPECT_TRUE(piece.empty());
+}
+
+}  // namespace
+}  // namespace hearth

@@ -1,0 +1,167 @@
+#include "worker/gzip_encoder.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace hearth {
+
+namespace {
+
+constexpr int kGzipWindowBits = 15 + 16;  // 32 KiB window, gzip wrapper
+constexpr int kMemLevel = 8;
+
+int clamp_level(int level) { return std::min(9, std::max(1, level)); }
+
+// Reads exactly `want` bytes at `offset` unless the file ends first.
+// Returns the count read, or -1 on error (errno set).
+ssize_t pread_full(int fd, char* buf, size_t want, uint64_t offset) {
+  size_t got = 0;
+  while (got < want) {
+    ssize_t n = ::pread(fd, buf + got, want - got, static_cast<off_t>(offset + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -1;
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  return static_cast<ssize_t>(got);
+}
+
+// Reads [offset, offset+want) of `fd` into *buf and checks that the file is
+// still `expected` afterwards. Sets *error when not.
+bool read_checked(int fd, const FileVersion& expected, uint64_t offset, size_t want,
+                  std::string* buf, std::string* error) {
+  buf->resize(want);
+  ssize_t n = pread_full(fd, &(*buf)[0], want, offset);
+  if (n < 0) {
+    *error = std::string("pread() failed: ") + std::strerror(errno);
+    return false;
+  }
+  FileVersion now;
+  if (!file_version_of_fd(fd, &now)) {
+    *error = std::string("fstat() failed: ") + std::strerror(errno);
+    return false;
+  }
+  if (static_cast<size_t>(n) != want || now != expected) {
+    *error = "file changed while being compressed";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+GzipDeflater::GzipDeflater(int level) {
+  std::memset(&zs_, 0, sizeof(zs_));
+  ready_ = deflateInit2(&zs_, clamp_level(level), Z_DEFLATED, kGzipWindowBits, kMemLevel,
+                        Z_DEFAULT_STRATEGY) == Z_OK;
+}
+
+GzipDeflater::~GzipDeflater() {
+  if (ready_) deflateEnd(&zs_);
+}
+
+bool GzipDeflater::deflate_all(std::string_view input, int flush_mode, std::string* out) {
+  zs_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(input.data()));
+  zs_.avail_in = static_cast<uInt>(input.size());
+  // Grow *out by a bound of what this call can produce, then trim.
+  size_t bound = deflateBound(&zs_, static_cast<uLong>(input.size())) + 64;
+  for (;;) {
+    size_t before = out->size();
+    out->resize(before + bound);
+    zs_.next_out = reinterpret_cast<Bytef*>(&(*out)[before]);
+    zs_.avail_out = static_cast<uInt>(bound);
+    int rc = deflate(&zs_, flush_mode);
+    size_t produced = bound - zs_.avail_out;
+    out->resize(before + produced);
+    if (flush_mode == Z_FINISH ? rc == Z_STREAM_END : (zs_.avail_in == 0 && zs_.avail_out != 0))
+      return true;
+    if (rc != Z_OK && !(rc == Z_BUF_ERROR && produced > 0)) return false;  // no progress
+  }
+}
+
+bool GzipDeflater::write(std::string_view input, bool flush, std::string* out) {
+  if (!ready_ || finished_) return false;
+  return deflate_all(input, flush ? Z_SYNC_FLUSH : Z_NO_FLUSH, out);
+}
+
+bool GzipDeflater::finish(std::string* out) {
+  if (!ready_ || finished_) return false;
+  finished_ = true;
+  return deflate_all(std::string_view(), Z_FINISH, out);
+}
+
+bool gzip_compress(std::string_view input, int level, std::string* out) {
+  GzipDeflater deflater(level);
+  return deflater.write(input, false, out) && deflater.finish(out);
+}
+
+bool gzip_file(int fd, const FileVersion& expected, int level, std::string* out,
+               std::string* error, size_t chunk_bytes) {
+  GzipDeflater deflater(level);
+  std::string piece;
+  chunk_bytes = std::max<size_t>(1, chunk_bytes);
+  for (uint64_t offset = 0; offset < expected.size;) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(chunk_bytes, expected.size - offset));
+    if (!read_checked(fd, expected, offset, want, &piece, error)) return false;
+    if (!deflater.write(piece, false, out)) {
+      *error = "deflate() failed";
+      return false;
+    }
+    offset += want;
+  }
+  FileVersion now;
+  if (expected.size == 0 && (!file_version_of_fd(fd, &now) || now != expected)) {
+    *error = "file changed while being compressed";
+    return false;
+  }
+  if (!deflater.finish(out)) {
+    *error = "deflate() failed";
+    return false;
+  }
+  return true;
+}
+
+GzipFileStream::GzipFileStream(std::shared_ptr<const OpenFile> file, int level, size_t chunk_bytes)
+    : file_(std::move(file)), deflater_(level), chunk_bytes_(std::max<size_t>(1, chunk_bytes)) {}
+
+bool GzipFileStream::fail(std::string why) {
+  failed_ = true;
+  done_ = true;
+  error_ = std::move(why);
+  piece_.clear();
+  piece_.shrink_to_fit();
+  return false;
+}
+
+// Takes the version to hold the file to, and checks it is the one the
+// response headers were made from.
+bool GzipFileStream::start() {
+  started_ = true;
+  if (!file_version_of_fd(file_->fd, &version_))
+    return fail(std::string("fstat() failed: ") + std::strerror(errno));
+  if (version_.size != file_->size || version_.mtime_seconds() != file_->mtime)
+    return fail("file changed before being compressed");
+  return true;
+}
+
+bool GzipFileStream::next(std::string* out) {
+  if (done_) return false;
+  if (!started_ && !start()) return false;
+  size_t want = static_cast<size_t>(std::min<uint64_t>(chunk_bytes_, version_.size - offset_));
+  if (want > 0) {
+    if (!read_checked(file_->fd, version_, offset_, want, &piece_, &error_)) return fail(error_);
+    offset_ += want;
+  } else {
+    piece_.clear();
+  }
+  bool last = offset_ == version_.size;
+  bool ok = deflater_.write(piece_, !last, out) && (!last || deflater_.finish(out));
+  if (!ok) return fail("deflate() failed");
+  if (last) done_ = true;
+  return true;
+}
+
+}  // namespace hearth
