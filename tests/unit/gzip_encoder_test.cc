@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <gtest/gtest.h>
 
@@ -12,29 +11,12 @@
 #include <random>
 #include <string>
 
+#include "tests/support/decompress.h"
+
 namespace hearth {
 namespace {
 
-// Inflates a complete gzip member. Returns false when `gz` is not one
-// (corrupt, or truncated: no end of stream / trailer).
-bool gunzip(const std::string& gz, std::string* out) {
-  z_stream zs;
-  std::memset(&zs, 0, sizeof(zs));
-  if (inflateInit2(&zs, 15 + 16) != Z_OK) return false;
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
-  zs.avail_in = static_cast<uInt>(gz.size());
-  char buf[16384];
-  int rc = Z_OK;
-  for (int i = 0; i < 100000 && rc == Z_OK; i++) {
-    zs.next_out = reinterpret_cast<Bytef*>(buf);
-    zs.avail_out = sizeof(buf);
-    rc = inflate(&zs, Z_NO_FLUSH);
-    out->append(buf, sizeof(buf) - zs.avail_out);
-  }
-  bool complete = rc == Z_STREAM_END && zs.avail_in == 0;
-  inflateEnd(&zs);
-  return complete;
-}
+using test::gunzip;
 
 std::string css_like(size_t n) {
   std::string s;
