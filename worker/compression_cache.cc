@@ -22,12 +22,17 @@ size_t CompressionCache::cost(const Entry& e) {
 std::shared_ptr<const CompressionCache::Entry> CompressionCache::find(const FileVersion& version,
                                                                       int level) {
   auto it = index_.find(key_of(version, level));
-  if (it == index_.end()) return nullptr;
+  if (it == index_.end()) {
+    misses_++;
+    return nullptr;
+  }
   if ((*it->second)->version != version) {
     erase(it);  // that version of the file is gone for good
+    misses_++;
     return nullptr;
   }
   lru_.splice(lru_.begin(), lru_, it->second);
+  hits_++;
   return *it->second;
 }
 

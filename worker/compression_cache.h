@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <list>
 #include <memory>
 #include <string>
@@ -47,6 +48,9 @@ class CompressionCache {
   size_t bytes() const { return bytes_; }
   size_t entries() const { return lru_.size(); }
   size_t capacity() const { return capacity_; }
+  // Lookups answered and not answered by find(), since construction.
+  uint64_t hits() const { return hits_; }
+  uint64_t misses() const { return misses_; }
 
   // What an entry counts against the budget.
   static size_t cost(const Entry& e);
@@ -69,6 +73,8 @@ class CompressionCache {
 
   size_t capacity_;
   size_t bytes_ = 0;
+  uint64_t hits_ = 0;
+  uint64_t misses_ = 0;
   Lru lru_;
   std::unordered_map<Key, Lru::iterator, KeyHash> index_;
 };

@@ -71,6 +71,7 @@ void dispatch(Worker& worker, Request& req, Response* res, int client_fd) {
     route_to_app(worker, req, res, client_fd);
   }
   fill_error_body(req, res);
+  worker.gzip_filter().apply(req, res);  // in-memory bodies only; files were decided above
 }
 
 }  // namespace hearth

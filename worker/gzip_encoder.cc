@@ -124,8 +124,12 @@ bool gzip_file(int fd, const FileVersion& expected, int level, std::string* out,
   return true;
 }
 
-GzipFileStream::GzipFileStream(std::shared_ptr<const OpenFile> file, int level, size_t chunk_bytes)
-    : file_(std::move(file)), deflater_(level), chunk_bytes_(std::max<size_t>(1, chunk_bytes)) {}
+GzipFileStream::GzipFileStream(std::shared_ptr<const OpenFile> file, const FileVersion& expected,
+                               int level, size_t chunk_bytes)
+    : file_(std::move(file)),
+      deflater_(level),
+      chunk_bytes_(std::max<size_t>(1, chunk_bytes)),
+      version_(expected) {}
 
 bool GzipFileStream::fail(std::string why) {
   failed_ = true;
@@ -136,14 +140,14 @@ bool GzipFileStream::fail(std::string why) {
   return false;
 }
 
-// Takes the version to hold the file to, and checks it is the one the
+// Checks, before the first byte, that the file is still the version the
 // response headers were made from.
 bool GzipFileStream::start() {
   started_ = true;
-  if (!file_version_of_fd(file_->fd, &version_))
+  FileVersion now;
+  if (!file_version_of_fd(file_->fd, &now))
     return fail(std::string("fstat() failed: ") + std::strerror(errno));
-  if (version_.size != file_->size || version_.mtime_seconds() != file_->mtime)
-    return fail("file changed before being compressed");
+  if (now != version_) return fail("file changed before being compressed");
   return true;
 }
 

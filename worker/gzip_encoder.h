@@ -56,18 +56,18 @@ bool gzip_file(int fd, const FileVersion& expected, int level, std::string* out,
 // next(): the worker never holds more than one piece of input (chunk_bytes)
 // and its compressed output, whatever the file size.
 //
-// The bytes compressed are the first file->size bytes (the size the response
-// headers were made from). If the file turns out to be another version than
-// the one seen by the first next() - or than `file` describes - next()
-// returns false with failed() true and no gzip trailer written: the body is
-// torn, and the writer must close the connection without the last chunk so
-// that the client sees an incomplete response, never a complete-looking one.
+// The bytes compressed are those of version `expected` of the file (the one
+// the response headers were made from). If the file is, or becomes, another
+// version (shrunk, grown, rewritten), next() returns false with failed()
+// true and no gzip trailer written: the body is torn, and the writer closes
+// the connection without the last chunk, so the client sees an incomplete
+// response, never a complete-looking one.
 class GzipFileStream : public BodyStream {
  public:
   static constexpr size_t kDefaultChunkBytes = 64 * 1024;
 
   // REQUIRES: file != nullptr and file->fd open.
-  GzipFileStream(std::shared_ptr<const OpenFile> file, int level,
+  GzipFileStream(std::shared_ptr<const OpenFile> file, const FileVersion& expected, int level,
                  size_t chunk_bytes = kDefaultChunkBytes);
 
   bool next(std::string* out) override;
@@ -76,7 +76,6 @@ class GzipFileStream : public BodyStream {
 
  private:
   bool start();
-  bool read_piece(size_t want);
   bool fail(std::string why);
 
   std::shared_ptr<const OpenFile> file_;

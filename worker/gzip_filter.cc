@@ -66,7 +66,7 @@ void GzipFilter::apply(const Request& req, Response* res) const {
   if (choose_encoding(req.headers.find("Accept-Encoding"), offer) != Encoding::kGzip) return;
 
   std::string gz;
-  if (!gzip_compress(res->body, config_.level, &gz) || gz.size() >= res->body.size()) return;
+  if (!gzip_compress(res->body, config_.level, &gz)) return;
   res->body = std::move(gz);
   res->headers.set("Content-Encoding", "gzip");
   res->headers.remove("Content-Length");

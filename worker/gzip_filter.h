@@ -6,8 +6,9 @@
 // status can carry a body that is not a fragment (not 1xx, 204, 206, 304),
 // Cache-Control does not say no-transform, and its Content-Type matches
 // gzip.types. Every candidate gets `Vary: Accept-Encoding`, compressed or not.
-// It is compressed when the client accepts gzip, the body is at least
-// gzip.min_length bytes, and the result is smaller; then Content-Encoding is
+// It is compressed when the client accepts gzip and the body is at least
+// gzip.min_length bytes (as nginx, even if it does not shrink: the answer
+// depends only on the request and the type); then Content-Encoding is
 // set, Content-Length dropped (the writer counts the new body), and a strong
 // ETag made weak (W/"..."), as nginx does: the bytes differ, the meaning not.
 #pragma once

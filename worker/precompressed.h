@@ -2,40 +2,49 @@
 // and FILE.gz next to FILE, made ahead of time by a build step.
 //
 // Rules:
-//   - A sibling counts when it is a regular file (after symlinks) and it is
-//     not older than FILE, compared in whole seconds. An older sibling means
-//     FILE was edited after it was made: it is stale, and ignored, so an
-//     edited FILE is never hidden behind its old compressed copy. (nginx
-//     serves a sibling whatever its age; we do not.) gzip -k and brotli -k
-//     give the sibling FILE's own mtime, which counts as not older.
-//   - When FILE itself is absent, siblings are only considered with
+//   - A sibling counts when it is a regular file the server may serve (the
+//     opener decides: open-file cache, symlink rule) and it is not older than
+//     FILE, compared in whole seconds. An older sibling means FILE was edited
+//     after it was made: it is stale and ignored, so an edited FILE is never
+//     hidden behind its old compressed copy. (nginx serves a sibling whatever
+//     its age; we do not.) gzip -k and brotli -k give the sibling FILE's own
+//     mtime, which counts as not older.
+//   - When FILE itself is absent, siblings stand in for it only with
 //     gzip.precompressed_always (nginx `gzip_static always`); there is then
 //     nothing to compare their age with.
-// Which sibling is sent is decided by Accept-Encoding (accept_encoding.h);
-// this file only says which exist.
+// Which sibling is sent is decided by Accept-Encoding (accept_encoding.h).
 #pragma once
 
-#include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "worker/accept_encoding.h"
+#include "worker/response.h"
 
 namespace hearth {
 
-// Looks at one path: true when it is a regular file, with its mtime in
-// seconds in *mtime. The static file handler can pass its open-file cache;
-// stat_probe() asks the kernel.
-using FileProbe = std::function<bool(const std::string& path, int64_t* mtime)>;
-bool stat_probe(const std::string& path, int64_t* mtime);
+// Opens `path` if it is a regular file that may be served, else nullptr.
+using FileOpener = std::function<std::shared_ptr<const OpenFile>(const std::string& path)>;
+
+// A FileOpener that asks the kernel (open, fstat), with no symlink rule.
+std::shared_ptr<const OpenFile> open_regular_file(const std::string& path);
 
 // "FILE" + ".gz" / ".br".
 std::string sibling_path(const std::string& file_path, Encoding e);
 
-// The encodings for which FILE has a usable sibling. `file_mtime` is FILE's
-// mtime in seconds, or nullptr when FILE is absent.
-EncodingSet find_siblings(const std::string& file_path, const int64_t* file_mtime,
-                          const FileProbe& probe = stat_probe);
+struct Siblings {
+  std::shared_ptr<const OpenFile> gzip;
+  std::shared_ptr<const OpenFile> brotli;
+
+  EncodingSet available() const;
+  // The sibling for `e`, or nullptr (always for identity).
+  std::shared_ptr<const OpenFile> get(Encoding e) const;
+};
+
+// The usable siblings of the file at `file_path`. `file` is FILE as opened,
+// or nullptr when FILE is absent.
+Siblings find_siblings(const std::string& file_path, const OpenFile* file, const FileOpener& open);
 
 // For an absent FILE served from its siblings alone (precompressed_always):
 // the sibling to send, or identity when the client refuses all of them (the

@@ -35,6 +35,8 @@ TEST(CompressionCache, FindsExactlyWhatWasInserted) {
   EXPECT_EQ(hit->etag, "W/\"1\"");
   EXPECT_EQ(cache.entries(), 1u);
   EXPECT_EQ(cache.bytes(), CompressionCache::cost(*hit));
+  EXPECT_EQ(cache.hits(), 1u);
+  EXPECT_EQ(cache.misses(), 1u);
 }
 
 TEST(CompressionCache, KeyIncludesDeviceInodeAndLevel) {

@@ -121,6 +121,13 @@ class GzipFileTest : public ::testing::Test {
     return v;
   }
 
+  // A stream over the file as it is now.
+  std::unique_ptr<GzipFileStream> stream(int level, size_t chunk = GzipFileStream::kDefaultChunkBytes) {
+    auto f = open_file();
+    FileVersion v = version_of(f->fd);
+    return std::make_unique<GzipFileStream>(f, v, level, chunk);
+  }
+
   std::string dir_, path_;
 };
 
@@ -178,7 +185,8 @@ int drain(GzipFileStream* s, std::string* all, size_t piece_limit) {
 TEST_F(GzipFileTest, StreamReadsOnePieceAtATime) {
   std::string in = random_bytes(300 * 1024, 3);  // incompressible: output ~ input
   write_file(in);
-  GzipFileStream s(open_file(), 1, 64 * 1024);
+  auto stream_ptr = stream(1, 64 * 1024);
+  GzipFileStream& s = *stream_ptr;
   std::string gz, back;
   EXPECT_EQ(drain(&s, &gz, 64 * 1024 + 256), 5);  // ceil(300 / 64)
   EXPECT_FALSE(s.failed());
@@ -190,7 +198,8 @@ TEST_F(GzipFileTest, StreamReadsOnePieceAtATime) {
 TEST_F(GzipFileTest, StreamOfCompressibleFile) {
   std::string in = css_like(1 << 20);
   write_file(in);
-  GzipFileStream s(open_file(), 6);
+  auto stream_ptr = stream(6);
+  GzipFileStream& s = *stream_ptr;
   std::string gz, back;
   EXPECT_EQ(drain(&s, &gz, 64 * 1024), 16);
   ASSERT_TRUE(gunzip(gz, &back));
@@ -199,7 +208,8 @@ TEST_F(GzipFileTest, StreamOfCompressibleFile) {
 
 TEST_F(GzipFileTest, StreamOfZeroByteFile) {
   write_file("");
-  GzipFileStream s(open_file(), 1);
+  auto stream_ptr = stream(1);
+  GzipFileStream& s = *stream_ptr;
   std::string gz, back;
   EXPECT_EQ(drain(&s, &gz, 64), 1);
   EXPECT_FALSE(s.failed());
@@ -210,7 +220,8 @@ TEST_F(GzipFileTest, StreamOfZeroByteFile) {
 TEST_F(GzipFileTest, FileShrinkingMidStreamTearsLoudly) {
   std::string in = css_like(200 * 1024);
   write_file(in);
-  GzipFileStream s(open_file(), 1, 64 * 1024);
+  auto stream_ptr = stream(1, 64 * 1024);
+  GzipFileStream& s = *stream_ptr;
   std::string gz, back;
   ASSERT_TRUE(s.next(&gz));
   ASSERT_EQ(::truncate(path_.c_str(), 100 * 1024), 0);
@@ -227,7 +238,8 @@ TEST_F(GzipFileTest, FileShrinkingMidStreamTearsLoudly) {
 TEST_F(GzipFileTest, FileRewrittenInPlaceMidStreamTears) {
   std::string in = css_like(200 * 1024);
   write_file(in);
-  GzipFileStream s(open_file(), 1, 64 * 1024);
+  auto stream_ptr = stream(1, 64 * 1024);
+  GzipFileStream& s = *stream_ptr;
   std::string gz;
   ASSERT_TRUE(s.next(&gz));
   int fd = ::open(path_.c_str(), O_WRONLY);
@@ -241,7 +253,8 @@ TEST_F(GzipFileTest, FileRewrittenInPlaceMidStreamTears) {
 
 TEST_F(GzipFileTest, FileGrowingMidStreamTears) {
   write_file(css_like(200 * 1024));
-  GzipFileStream s(open_file(), 1, 64 * 1024);
+  auto stream_ptr = stream(1, 64 * 1024);
+  GzipFileStream& s = *stream_ptr;
   std::string gz;
   ASSERT_TRUE(s.next(&gz));
   int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND);
@@ -256,11 +269,13 @@ TEST_F(GzipFileTest, FileGrowingMidStreamTears) {
 TEST_F(GzipFileTest, StreamRefusesAFileThatIsNoLongerWhatHeadersSaid) {
   write_file(css_like(1000));
   auto f = open_file();
-  f->size = 2000;  // headers were made from another version
-  GzipFileStream s(f, 1);
+  FileVersion headers_version = version_of(f->fd);
+  headers_version.size = 2000;  // headers were made from another version
+  GzipFileStream s(f, headers_version, 1);
   std::string piece;
   EXPECT_FALSE(s.next(&piece));
   EXPECT_TRUE(s.failed());
+  EXPECT_EQ(s.error(), "file changed before being compressed");
   EXPECT_TRUE(piece.empty());
 }
 

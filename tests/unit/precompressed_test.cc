@@ -39,46 +39,56 @@ class PrecompressedTest : public ::testing::Test {
 
 TEST_F(PrecompressedTest, FindsSiblingsNotOlderThanTheFile) {
   make(file_, 1000);
-  int64_t file_mtime = 1000;
-  EXPECT_TRUE(find_siblings(file_, &file_mtime).empty());
+  auto file = open_regular_file(file_);
+  ASSERT_NE(file, nullptr);
+  EXPECT_TRUE(find_siblings(file_, file.get(), open_regular_file).available().empty());
 
   make(file_ + ".gz", 1000);  // same mtime, as gzip -k leaves it
   make(file_ + ".br", 2000);  // newer
-  EncodingSet s = find_siblings(file_, &file_mtime);
-  EXPECT_TRUE(s.has(Encoding::kGzip));
-  EXPECT_TRUE(s.has(Encoding::kBrotli));
+  Siblings s = find_siblings(file_, file.get(), open_regular_file);
+  ASSERT_NE(s.gzip, nullptr);
+  ASSERT_NE(s.brotli, nullptr);
+  EXPECT_EQ(s.gzip->mtime, 1000);
+  EXPECT_EQ(s.brotli->mtime, 2000);
+  EXPECT_EQ(s.get(Encoding::kBrotli), s.brotli);
+  EXPECT_EQ(s.get(Encoding::kIdentity), nullptr);
 }
 
 TEST_F(PrecompressedTest, OlderSiblingIsStaleAndIgnored) {
+  make(file_, 1000);
   make(file_ + ".gz", 999);
   make(file_ + ".br", 1000);
-  int64_t file_mtime = 1000;
-  EncodingSet s = find_siblings(file_, &file_mtime);
+  auto file = open_regular_file(file_);
+  EncodingSet s = find_siblings(file_, file.get(), open_regular_file).available();
   EXPECT_FALSE(s.has(Encoding::kGzip));
   EXPECT_TRUE(s.has(Encoding::kBrotli));
 }
 
 TEST_F(PrecompressedTest, AbsentFileTakesAnySibling) {
   make(file_ + ".gz", 5);
-  EncodingSet s = find_siblings(file_, nullptr);
+  EncodingSet s = find_siblings(file_, nullptr, open_regular_file).available();
   EXPECT_TRUE(s.has(Encoding::kGzip));
   EXPECT_FALSE(s.has(Encoding::kBrotli));
 }
 
 TEST_F(PrecompressedTest, DirectoryNamedLikeASiblingDoesNotCount) {
   ASSERT_EQ(::mkdir((file_ + ".gz").c_str(), 0755), 0);
-  EXPECT_TRUE(find_siblings(file_, nullptr).empty());
+  EXPECT_EQ(open_regular_file(file_ + ".gz"), nullptr);
+  EXPECT_TRUE(find_siblings(file_, nullptr, open_regular_file).available().empty());
 }
 
-TEST(Precompressed, UsesTheGivenProbe) {
+TEST(Precompressed, UsesTheGivenOpener) {
   std::vector<std::string> asked;
-  FileProbe probe = [&](const std::string& path, int64_t* mtime) {
+  FileOpener open = [&](const std::string& path) -> std::shared_ptr<const OpenFile> {
     asked.push_back(path);
-    *mtime = 50;
-    return path == "/www/a.css.gz";
+    if (path != "/www/a.css.gz") return nullptr;  // e.g. refused by the symlink rule
+    auto f = std::make_shared<OpenFile>();
+    f->mtime = 50;
+    return f;
   };
-  int64_t file_mtime = 50;
-  EncodingSet s = find_siblings("/www/a.css", &file_mtime, probe);
+  OpenFile file;
+  file.mtime = 50;
+  EncodingSet s = find_siblings("/www/a.css", &file, open).available();
   EXPECT_TRUE(s.has(Encoding::kGzip));
   EXPECT_FALSE(s.has(Encoding::kBrotli));
   EXPECT_EQ(asked, (std::vector<std::string>{"/www/a.css.br", "/www/a.css.gz"}));
