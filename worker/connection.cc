@@ -75,7 +75,7 @@ bool Connection::start(uv_stream_t* server) {
   return true;
 }
 
-void Connection::alloc_cb(uv_handle_t*, size_t, uv_buf_t* buf) {
+void Connection::alloc_cb(uv_handle_t*, size_t, uv_buf_t* buf) noexcept {
   *buf = uv_buf_init(g_read_buffer, sizeof g_read_buffer);
 }
 

@@ -55,11 +55,11 @@ class Connection : public OutputQueue::Listener {
   void set_timer(TimerMode mode, uint64_t ms, bool restart);
   void on_timeout();
 
-  static void alloc_cb(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
-  static void read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf);
-  static void timer_cb(uv_timer_t* timer);
-  static void close_cb(uv_handle_t* handle);
-  static void shutdown_cb(uv_shutdown_t* req, int status);
+  static void alloc_cb(uv_handle_t* handle, size_t suggested, uv_buf_t* buf) noexcept;
+  static void read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept;
+  static void timer_cb(uv_timer_t* timer) noexcept;
+  static void close_cb(uv_handle_t* handle) noexcept;
+  static void shutdown_cb(uv_shutdown_t* req, int status) noexcept;
 
   Worker* worker_;
   uv_tcp_t tcp_;

@@ -26,7 +26,7 @@ class Listener {
   void on_connection_closed();
 
  private:
-  static void connection_cb(uv_stream_t* server, int status);
+  static void connection_cb(uv_stream_t* server, int status) noexcept;
   void accept_one();
 
   Worker* worker_;

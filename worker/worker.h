@@ -64,7 +64,7 @@ class Worker {
   void connection_closed(Connection* conn);
 
  private:
-  static void shutdown_timer_cb(uv_timer_t* timer);
+  static void shutdown_timer_cb(uv_timer_t* timer) noexcept;
   void stop_loop();
 
   Config config_;
