@@ -282,6 +282,28 @@ TEST_F(GzipProcessTest, LargeFileStreamsChunked) {
   EXPECT_EQ(back, big);
 }
 
+TEST_F(GzipProcessTest, SiblingAloneServedOnlyWithAlways) {
+  std::string css = css_like(5000);
+  std::string css_gz = gzip_of(css);
+  put("only.css.gz", css_gz);
+  ASSERT_TRUE(start());
+  EXPECT_EQ(http_get(port(), "/only.css", kGzip).status, 404);
+
+  ServerProcess always;
+  always.config()["gzip"] = {{"precompressed", "always"}};
+  always.dir().write("root/only.css.gz", css_gz);
+  ASSERT_TRUE(always.start());
+  HttpResponse res = http_get(always.port(), "/only.css", kGzip);
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.header("content-encoding"), "gzip");
+  EXPECT_EQ(res.header("content-type"), "text/css; charset=utf-8");
+  EXPECT_EQ(res.header("vary"), "Accept-Encoding");
+  std::string back;
+  ASSERT_TRUE(gunzip(res.body, &back));
+  EXPECT_EQ(back, css);
+  EXPECT_EQ(http_get(always.port(), "/only.css", {"Accept-Encoding: identity"}).status, 404);
+}
+
 // A streamed file cut short under a slow reader: the connection closes
 // without the last chunk, so the client sees an incomplete body.
 TEST_F(GzipProcessTest, FileShrinkingWhileStreamedIsNeverCompleteLooking) {
