@@ -10,10 +10,20 @@ namespace hearth {
 
 namespace {
 
-constexpr int kGzipWindowBits = 15 + 16;  // 32 KiB window, gzip wrapper
-constexpr int kMemLevel = 8;
+constexpr int kGzipWrapper = 16;  // added to windowBits: gzip header and trailer
+constexpr int kMaxWindowBits = 15;
+constexpr int kMinWindowBits = 9;
+constexpr int kMaxMemLevel = 8;
 
 int clamp_level(int level) { return std::min(9, std::max(1, level)); }
+
+// The smallest window that still covers the whole input (nginx's rule):
+// a window larger than the input only costs memory and set-up time.
+int window_bits_for(uint64_t size_hint) {
+  int bits = kMaxWindowBits;
+  while (bits > kMinWindowBits && (uint64_t{1} << (bits - 1)) >= size_hint) bits--;
+  return bits;
+}
 
 // Reads exactly `want` bytes at `offset` unless the file ends first.
 // Returns the count read, or -1 on error (errno set).
@@ -53,10 +63,18 @@ bool read_checked(int fd, const FileVersion& expected, uint64_t offset, size_t w
 
 }  // namespace
 
-GzipDeflater::GzipDeflater(int level) {
+GzipDeflater::GzipDeflater(int level, uint64_t size_hint)
+    : level_(clamp_level(level)), window_bits_(window_bits_for(size_hint)) {
   std::memset(&zs_, 0, sizeof(zs_));
-  ready_ = deflateInit2(&zs_, clamp_level(level), Z_DEFLATED, kGzipWindowBits, kMemLevel,
+  int mem_level = std::max(1, kMaxMemLevel - (kMaxWindowBits - window_bits_));
+  ready_ = deflateInit2(&zs_, level_, Z_DEFLATED, window_bits_ + kGzipWrapper, mem_level,
                         Z_DEFAULT_STRATEGY) == Z_OK;
+}
+
+bool GzipDeflater::reset() {
+  if (!ready_ || deflateReset(&zs_) != Z_OK) return false;
+  finished_ = false;
+  return true;
 }
 
 GzipDeflater::~GzipDeflater() {
@@ -93,14 +111,28 @@ bool GzipDeflater::finish(std::string* out) {
   return deflate_all(std::string_view(), Z_FINISH, out);
 }
 
+namespace {
+
+// A deflater for one body of `size_hint` bytes, reset and reused from the
+// calling thread's pool (workers run one loop on one thread).
+GzipDeflater& pooled_deflater(int level, uint64_t size_hint) {
+  thread_local std::unique_ptr<GzipDeflater> pool[kMaxWindowBits - kMinWindowBits + 1];
+  std::unique_ptr<GzipDeflater>& slot = pool[window_bits_for(size_hint) - kMinWindowBits];
+  if (slot == nullptr || slot->level() != clamp_level(level) || !slot->reset())
+    slot = std::make_unique<GzipDeflater>(level, size_hint);
+  return *slot;
+}
+
+}  // namespace
+
 bool gzip_compress(std::string_view input, int level, std::string* out) {
-  GzipDeflater deflater(level);
+  GzipDeflater& deflater = pooled_deflater(level, input.size());
   return deflater.write(input, false, out) && deflater.finish(out);
 }
 
 bool gzip_file(int fd, const FileVersion& expected, int level, std::string* out,
                std::string* error, size_t chunk_bytes) {
-  GzipDeflater deflater(level);
+  GzipDeflater& deflater = pooled_deflater(level, expected.size);
   std::string piece;
   chunk_bytes = std::max<size_t>(1, chunk_bytes);
   for (uint64_t offset = 0; offset < expected.size;) {
@@ -127,7 +159,7 @@ bool gzip_file(int fd, const FileVersion& expected, int level, std::string* out,
 GzipFileStream::GzipFileStream(std::shared_ptr<const OpenFile> file, const FileVersion& expected,
                                int level, size_t chunk_bytes)
     : file_(std::move(file)),
-      deflater_(level),
+      deflater_(level, expected.size),
       chunk_bytes_(std::max<size_t>(1, chunk_bytes)),
       version_(expected) {}
 

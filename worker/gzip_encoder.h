@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -18,10 +19,13 @@
 namespace hearth {
 
 // A deflate stream with the gzip wrapper, fed piece by piece.
-// Memory: about 256 KiB of zlib state while alive.
+// Memory: about 256 KiB of zlib state while alive, less when `size_hint`
+// (the total input, when known) is small: the window and hash table are cut
+// to fit it, as nginx does, which makes small bodies cheap to compress.
 class GzipDeflater {
  public:
-  explicit GzipDeflater(int level);
+  static constexpr uint64_t kUnknownSize = UINT64_MAX;
+  explicit GzipDeflater(int level, uint64_t size_hint = kUnknownSize);
   ~GzipDeflater();
   GzipDeflater(const GzipDeflater&) = delete;
   GzipDeflater& operator=(const GzipDeflater&) = delete;
@@ -32,16 +36,24 @@ class GzipDeflater {
   bool write(std::string_view input, bool flush, std::string* out);
   // Appends the rest of the output and the gzip trailer. Once only.
   bool finish(std::string* out);
+  // Starts a new gzip member with the same settings, reusing the memory.
+  bool reset();
+  int level() const { return level_; }
+  int window_bits() const { return window_bits_; }
 
  private:
   bool deflate_all(std::string_view input, int flush_mode, std::string* out);
   z_stream zs_;
+  int level_;
+  int window_bits_;
   bool ready_ = false;
   bool finished_ = false;
 };
 
 // Compresses `input` as one complete gzip member appended to *out.
-// Returns false only if zlib fails (out of memory).
+// Returns false only if zlib fails (out of memory). This and gzip_file()
+// reuse per-thread zlib state (one per window size, at most 7): setting up
+// and freeing it for every small body costs more than compressing it.
 bool gzip_compress(std::string_view input, int level, std::string* out);
 
 // Reads the first expected.size bytes of `fd` from offset 0, in pieces of

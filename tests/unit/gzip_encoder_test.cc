@@ -63,6 +63,39 @@ TEST(GzipCompress, IncompressibleAndOutOfRangeLevels) {
   }
 }
 
+TEST(GzipCompress, ReusedStateStartsEachBodyAfresh) {
+  // Same size class and level: the second body reuses the first's zlib state.
+  std::string a = css_like(3000), b = std::string(3000, 'b');
+  for (int round = 0; round < 3; round++) {
+    for (const std::string* in : {&a, &b}) {
+      std::string gz, back;
+      ASSERT_TRUE(gzip_compress(*in, 1, &gz));
+      ASSERT_TRUE(gunzip(gz, &back));
+      EXPECT_EQ(back, *in);
+    }
+  }
+}
+
+TEST(GzipDeflater, WindowFitsTheKnownSize) {
+  EXPECT_EQ(GzipDeflater(1, 0).window_bits(), 9);
+  EXPECT_EQ(GzipDeflater(1, 100).window_bits(), 9);
+  EXPECT_EQ(GzipDeflater(1, 16 * 1024).window_bits(), 14);
+  EXPECT_EQ(GzipDeflater(1, 16 * 1024 + 1).window_bits(), 15);
+  EXPECT_EQ(GzipDeflater(1).window_bits(), 15);
+  EXPECT_EQ(GzipDeflater(0).level(), 1);
+  EXPECT_EQ(GzipDeflater(12).level(), 9);
+}
+
+TEST(GzipDeflater, ResetStartsANewMember) {
+  GzipDeflater d(6, 1000);
+  std::string first, second, back;
+  ASSERT_TRUE(d.write("first body", false, &first) && d.finish(&first));
+  ASSERT_TRUE(d.reset());
+  ASSERT_TRUE(d.write("second body", false, &second) && d.finish(&second));
+  ASSERT_TRUE(gunzip(second, &back));
+  EXPECT_EQ(back, "second body");
+}
+
 TEST(GzipDeflater, FlushedPiecesEachDecodeSoFar) {
   GzipDeflater d(1);
   std::string out;
