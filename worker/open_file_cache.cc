@@ -24,7 +24,8 @@ std::string real_path_of(const std::string& path) {
 }  // namespace
 
 OpenFileCache::OpenFileCache(uint64_t valid_ms, size_t max_entries)
-    : valid_ms_(valid_ms), max_entries_(max_entries == 0 ? 1 : max_entries) {}
+    // 0 entries turns caching off: one entry, checked on every lookup.
+    : valid_ms_(max_entries == 0 ? 0 : valid_ms), max_entries_(max_entries == 0 ? 1 : max_entries) {}
 
 const FileInfo& OpenFileCache::lookup(const std::string& path, uint64_t now_ms) {
   auto it = entries_.find(path);
