@@ -170,6 +170,10 @@ OutputQueue::Step OutputQueue::expand_stream(Item& item) {
   bool chunked = item.chunked;
   bool more = stream->next(&piece);
   if (!more) items_.pop_front();
+  if (!more && stream->failed()) {
+    error_ = UV_EOF;  // torn body: close without the last chunk
+    return Step::kError;
+  }
   std::string framed;
   if (!piece.empty()) {
     if (chunked) {

@@ -57,6 +57,10 @@ class BodyStream {
   virtual ~BodyStream() = default;
   // Appends the next piece to *out. Returns false at the end of the body.
   virtual bool next(std::string* out) = 0;
+  // True when next() returned false because the body could not be completed
+  // (say, the file changed while read): the writer must then close the
+  // connection without ending the body, so the client sees it incomplete.
+  virtual bool failed() const { return false; }
 };
 
 struct Response {
