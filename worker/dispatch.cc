@@ -67,10 +67,13 @@ void dispatch(Worker& worker, Request& req, Response* res, int client_fd) {
     return;
   }
   req.path = std::move(decoded);
-  if (worker.static_files().serve(req, res, uv_now(worker.loop())) == StaticFiles::Result::kDeclined) {
-    route_to_app(worker, req, res, client_fd);
+  if (worker.static_files().serve(req, res, uv_now(worker.loop())) == StaticFiles::Result::kServed) {
+    fill_error_body(req, res);  // static files chose their encoding already
+    return;
   }
+  route_to_app(worker, req, res, client_fd);
   fill_error_body(req, res);
+  worker.gzip_filter().apply(req, res);
 }
 
 }  // namespace hearth

@@ -23,6 +23,13 @@ struct OpenFile {
   ino_t ino = 0;
   uint64_t size = 0;
   int64_t mtime = 0;  // seconds
+  // Made once when the file is opened, not per response (the hot path).
+  std::string etag;           // nginx form: "<mtime hex>-<size hex>"
+  std::string last_modified;  // HTTP-date of mtime
+  // The whole content of a small file, read when it was opened, so a
+  // response is one write of head and body. Empty for larger files.
+  std::string small_body;
+  bool has_small_body = false;
   OpenFile() = default;
   OpenFile(const OpenFile&) = delete;
   OpenFile& operator=(const OpenFile&) = delete;
@@ -50,6 +57,10 @@ class BodyStream {
   virtual ~BodyStream() = default;
   // Appends the next piece to *out. Returns false at the end of the body.
   virtual bool next(std::string* out) = 0;
+  // True when next() returned false because the body could not be completed
+  // (say, the file changed while read): the writer must then close the
+  // connection without ending the body, so the client sees it incomplete.
+  virtual bool failed() const { return false; }
 };
 
 struct Response {

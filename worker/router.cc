@@ -1,5 +1,7 @@
 #include "worker/router.h"
 
+#include <algorithm>
+
 namespace hearth {
 
 namespace {
@@ -49,6 +51,9 @@ void Router::add(std::string method, std::string pattern, Handler handler) {
 
 bool Router::match_segments(const Route& r, const std::string& path,
                             std::map<std::string, std::string>* params) {
+  // Cheap test first: most paths have another number of segments.
+  size_t slashes = static_cast<size_t>(std::count(path.begin(), path.end(), '/'));
+  if (slashes != r.segments.size()) return false;
   std::vector<std::string> parts = split_segments(path);
   if (parts.size() != r.segments.size()) return false;
   for (size_t i = 0; i < parts.size(); i++) {

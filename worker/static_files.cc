@@ -36,7 +36,8 @@ StaticFiles::StaticFiles(const Config& config, const MimeTypes& mime)
     : config_(config),
       mime_(mime),
       real_root_(real_path_or_self(config.root)),
-      cache_(config.open_file_cache_valid_ms, config.open_file_cache_entries) {
+      cache_(config.open_file_cache_valid_ms, config.open_file_cache_entries),
+      compression_(config.gzip) {
   for (const Mount& m : config.mounts) real_mount_dirs_.push_back(real_path_or_self(m.dir));
 }
 
@@ -76,7 +77,7 @@ StaticFiles::Result StaticFiles::serve(const Request& req, Response* res, uint64
     case FileInfo::Kind::kFile:
       if (!allowed(loc, info)) return Result::kDeclined;
       if (req.path.back() == '/') return Result::kDeclined;  // "file/" is not the file
-      serve_file(req, loc.fs_path, *info.file, info.file, res);
+      serve_file(req, loc, loc.fs_path, info.file, now_ms, res);
       return Result::kServed;
     case FileInfo::Kind::kDirectory:
       if (!allowed(loc, info)) return Result::kDeclined;
@@ -91,7 +92,7 @@ StaticFiles::Result StaticFiles::serve(const Request& req, Response* res, uint64
       res->status = 403;
       return Result::kServed;
     case FileInfo::Kind::kMissing:
-      break;
+      return serve_absent(req, loc, now_ms, res);
   }
   return Result::kDeclined;
 }
@@ -103,41 +104,93 @@ StaticFiles::Result StaticFiles::serve_directory(const Request& req, const Locat
     std::string index_path = loc.fs_path + name;
     const FileInfo& info = cache_.lookup(index_path, now_ms);
     if (info.kind != FileInfo::Kind::kFile || !allowed(loc, info)) continue;
-    serve_file(req, index_path, *info.file, info.file, res);
+    serve_file(req, loc, index_path, info.file, now_ms, res);
     return Result::kServed;
   }
   return Result::kDeclined;
 }
 
-void StaticFiles::serve_file(const Request& req, const std::string& fs_path, const OpenFile& file,
-                             const std::shared_ptr<const OpenFile>& handle, Response* res) const {
+// `file` is held by value: looking up siblings may evict it from the cache.
+void StaticFiles::serve_file(const Request& req, const Location& loc, const std::string& fs_path,
+                             std::shared_ptr<const OpenFile> file, uint64_t now_ms, Response* res) {
   if (req.method != "GET" && req.method != "HEAD") {
     res->status = 405;
     res->headers.set("Allow", "GET, HEAD");
     return;
   }
-  Validators v{make_etag(file.mtime, file.size), file.mtime};
+  const std::string& type = mime_.content_type(fs_path);
+  StaticCompression::Choice choice =
+      compression_.choose(req, fs_path, file.get(), type, sibling_opener(loc, now_ms));
+  send(req, choice, file, type, res);
+}
+
+// FILE is absent: with gzip.precompressed_always a sibling may stand in.
+StaticFiles::Result StaticFiles::serve_absent(const Request& req, const Location& loc, uint64_t now_ms,
+                                              Response* res) {
+  if (req.path.back() == '/') return Result::kDeclined;
+  const std::string& type = mime_.content_type(loc.fs_path);
+  StaticCompression::Choice choice =
+      compression_.choose(req, loc.fs_path, nullptr, type, sibling_opener(loc, now_ms));
+  if (choice.kind != StaticCompression::Choice::Kind::kSibling) return Result::kDeclined;
+  if (req.method != "GET" && req.method != "HEAD") {
+    res->status = 405;
+    res->headers.set("Allow", "GET, HEAD");
+    return Result::kServed;
+  }
+  send(req, choice, nullptr, type, res);
+  return Result::kServed;
+}
+
+// Sends the representation the compression policy chose (static_compression.h).
+void StaticFiles::send(const Request& req, const StaticCompression::Choice& choice,
+                       const std::shared_ptr<const OpenFile>& file, const std::string& content_type,
+                       Response* res) {
+  using Kind = StaticCompression::Choice::Kind;
+  bool done = choice.kind == Kind::kOnTheFly && compression_.serve_on_the_fly(req, file, content_type, res);
+  if (!done) {
+    send_bytes(req, choice.kind == Kind::kSibling ? choice.sibling : file, content_type,
+               !choice.ignore_range, res);
+  }
+  StaticCompression::label(choice, res);
+}
+
+FileOpener StaticFiles::sibling_opener(const Location& loc, uint64_t now_ms) {
+  return [this, &loc, now_ms](const std::string& path) -> std::shared_ptr<const OpenFile> {
+    const FileInfo& info = cache_.lookup(path, now_ms);
+    if (info.kind != FileInfo::Kind::kFile || !allowed(loc, info)) return nullptr;
+    return info.file;
+  };
+}
+
+// The bytes of one file, with conditionals and (when `ranges`) Range.
+void StaticFiles::send_bytes(const Request& req, const std::shared_ptr<const OpenFile>& handle,
+                             const std::string& type, bool ranges, Response* res) const {
+  const OpenFile& file = *handle;
+  Validators v{file.etag, file.mtime};
   Precondition pre = evaluate_preconditions(req.headers, req.method, v);
   if (pre == Precondition::kFailed) {
     res->status = 412;
     return;
   }
-  res->headers.set("Last-Modified", format_http_date(file.mtime));
-  res->headers.set("ETag", v.etag);
+  res->headers.add("Last-Modified", file.last_modified);
+  res->headers.add("ETag", file.etag);
   if (pre == Precondition::kNotModified) {
     res->status = 304;
     return;
   }
-  const std::string& type = mime_.content_type(fs_path);
-  res->headers.set("Accept-Ranges", "bytes");
+  res->headers.add("Accept-Ranges", "bytes");
   const std::string* range = req.headers.find("Range");
-  if (range != nullptr && if_range_allows(req.headers, v)) {
+  if (ranges && range != nullptr && if_range_allows(req.headers, v)) {
     serve_ranges(req, handle, type, res);
     return;
   }
   res->status = 200;
-  res->headers.set("Content-Type", type);
-  res->parts.push_back(BodyPart::file_slice(handle, 0, file.size));
+  res->headers.add("Content-Type", type);
+  if (file.has_small_body) {
+    res->body = file.small_body;  // head and body leave in one write
+  } else {
+    res->parts.push_back(BodyPart::file_slice(handle, 0, file.size));
+  }
 }
 
 // 206 for one range, multipart/byteranges for several, 416 when none fits.

@@ -12,6 +12,7 @@
 #include "worker/open_file_cache.h"
 #include "worker/request.h"
 #include "worker/response.h"
+#include "worker/static_compression.h"
 
 namespace hearth {
 
@@ -23,6 +24,7 @@ class StaticFiles {
 
   // REQUIRES: req.path is normalised (no "..", no "//").
   Result serve(const Request& req, Response* res, uint64_t now_ms);
+  const StaticCompression& compression() const { return compression_; }
 
  private:
   struct Location {
@@ -33,16 +35,23 @@ class StaticFiles {
   bool locate(const std::string& path, Location* loc) const;
   bool allowed(const Location& loc, const FileInfo& info) const;
   Result serve_directory(const Request& req, const Location& loc, uint64_t now_ms, Response* res);
-  void serve_file(const Request& req, const std::string& fs_path, const OpenFile& file,
-                  const std::shared_ptr<const OpenFile>& handle, Response* res) const;
+  void serve_file(const Request& req, const Location& loc, const std::string& fs_path,
+                  std::shared_ptr<const OpenFile> file, uint64_t now_ms, Response* res);
+  Result serve_absent(const Request& req, const Location& loc, uint64_t now_ms, Response* res);
+  void send(const Request& req, const StaticCompression::Choice& choice,
+            const std::shared_ptr<const OpenFile>& file, const std::string& content_type, Response* res);
+  void send_bytes(const Request& req, const std::shared_ptr<const OpenFile>& file,
+                  const std::string& content_type, bool ranges, Response* res) const;
   void serve_ranges(const Request& req, const std::shared_ptr<const OpenFile>& file,
                     const std::string& content_type, Response* res) const;
+  FileOpener sibling_opener(const Location& loc, uint64_t now_ms);
 
   const Config& config_;
   const MimeTypes& mime_;
   std::string real_root_;
   std::vector<std::string> real_mount_dirs_;
   OpenFileCache cache_;
+  StaticCompression compression_;
 };
 
 }  // namespace hearth

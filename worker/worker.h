@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "shared/config.h"
+#include "worker/gzip_filter.h"
 #include "worker/http_date.h"
 #include "worker/mime_types.h"
 #include "worker/router.h"
@@ -52,6 +53,7 @@ class Worker {
   WorkerIdentity identity() const { return id_; }
   Router& router() { return router_; }
   StaticFiles& static_files() { return *static_files_; }
+  const GzipFilter& gzip_filter() const { return gzip_filter_; }
   const std::string& date_now() { return date_.now(); }
 
   // Counters published to the master.
@@ -72,6 +74,7 @@ class Worker {
   MimeTypes mime_;
   Router router_;
   DateCache date_;
+  GzipFilter gzip_filter_{config_.gzip};
   std::unique_ptr<StaticFiles> static_files_;
   std::unique_ptr<Listener> listener_;
   std::vector<std::function<void()>> stop_hooks_;
