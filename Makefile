@@ -14,6 +14,8 @@ DEB_HEADERS  := /usr/include/uv.h /usr/include/zlib.h /usr/include/nlohmann/json
                 /usr/include/websocketpp/version.hpp /usr/include/spdlog/spdlog.h \
                 /usr/include/gtest/gtest.h /usr/include/http_parser.h /usr/include/brotli/encode.h
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Build on every core by default; `make -j1` still wins.
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
 
 # Library code: everything in the process folders except the program entry.
 LIB_SRCS  := $(filter-out master/main.cc,$(wildcard shared/*.cc ipc/*.cc worker/*.cc worker/*/*.cc master/*.cc))
@@ -33,7 +35,7 @@ deps:
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PACKAGES); \
 	fi
 
-$(BUILD)/%.o: %.cc
+$(BUILD)/%.o: %.cc | deps
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -c $< -o $@
 
