@@ -4,7 +4,7 @@
 CXX      ?= g++
 BUILD    ?= build
 CXXFLAGS ?= -O2 -g
-CXXFLAGS += -std=c++17 -Wall -Wextra -I. -MMD -MP
+override CXXFLAGS += -std=c++17 -Wall -Wextra -I. -MMD -MP
 LDFLAGS  ?=
 LIBS     := -luv -lz -lhttp_parser -lspdlog -lfmt -lbrotlienc -lbrotlidec -lpthread
 

@@ -12,5 +12,8 @@ void install_crash_guard();
 // Brackets the run of an app handler for the client socket `fd`.
 void crash_guard_begin_request(int fd);
 void crash_guard_end_request();
+// Answers the marked request (if any) with the same minimal 500, for a
+// deliberate exit that sends no signal (the /debug/exit drill).
+void crash_guard_fail_request();
 
 }  // namespace hearth

@@ -25,7 +25,8 @@ BodyPart BodyPart::file_slice(std::shared_ptr<const OpenFile> f, uint64_t offset
 void Response::json(const nlohmann::json& value, int status_code) {
   status = status_code;
   headers.set("Content-Type", "application/json");
-  body = value.dump();
+  // Replace invalid UTF-8 rather than throw: bodies may echo client bytes.
+  body = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   body.push_back('\n');
 }
 

@@ -6,14 +6,20 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "shared/config.h"
+#include "worker/http_date.h"
+#include "worker/mime_types.h"
 #include "worker/router.h"
 #include "worker/worker_main.h"
 
 namespace hearth {
 
+class Connection;
 class Listener;
 class StaticFiles;
 
@@ -28,10 +34,13 @@ class Worker {
   bool listen(int listen_fd);
   // Runs the loop until the worker has stopped. Returns the exit status.
   int run();
+  // Called once the loop is told to stop, before handles are closed
+  // (the master link closes its pipe and timers here).
+  void on_stop(std::function<void()> hook) { stop_hooks_.push_back(std::move(hook)); }
 
-  // Graceful stop: stop accepting, close idle keep-alives, answer in-flight
-  // requests with Connection: close, then leave the loop. After
-  // `shutdown_timeout` the remaining connections are closed.
+  // Graceful stop: stop accepting, close idle keep-alives after a short
+  // grace, answer in-flight requests with Connection: close, then leave the
+  // loop. After `shutdown_timeout` the remaining connections are closed.
   void begin_drain();
   bool draining() const { return draining_; }
   // Fast stop: close everything now.
@@ -43,22 +52,32 @@ class Worker {
   WorkerIdentity identity() const { return id_; }
   Router& router() { return router_; }
   StaticFiles& static_files() { return *static_files_; }
+  const std::string& date_now() { return date_.now(); }
 
   // Counters published to the master.
   uint64_t requests_served() const { return requests_served_; }
   int active_connections() const { return active_connections_; }
   void count_request() { requests_served_++; }
-  void connection_opened() { active_connections_++; }
-  void connection_closed();
+  void connection_opened(Connection* conn);
+  void connection_closed(Connection* conn);
 
  private:
+  static void shutdown_timer_cb(uv_timer_t* timer) noexcept;
+  void stop_loop();
+
   Config config_;
   WorkerIdentity id_;
   uv_loop_t loop_;
+  uv_timer_t shutdown_timer_;
+  MimeTypes mime_;
   Router router_;
+  DateCache date_;
   std::unique_ptr<StaticFiles> static_files_;
   std::unique_ptr<Listener> listener_;
+  std::vector<std::function<void()>> stop_hooks_;
+  Connection* connections_ = nullptr;  // intrusive list
   bool draining_ = false;
+  bool stopping_ = false;
   uint64_t requests_served_ = 0;
   int active_connections_ = 0;
 };

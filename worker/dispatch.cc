@@ -1,0 +1,76 @@
+#include "worker/dispatch.h"
+
+#include <exception>
+
+#include <spdlog/spdlog.h>
+
+#include "worker/crash_guard.h"
+#include "worker/error_page.h"
+#include "worker/path_normalize.h"
+#include "worker/static_files.h"
+#include "worker/worker.h"
+
+namespace hearth {
+
+namespace {
+
+// Runs an app handler; an exception costs this request a 500, never the worker.
+void run_handler(const Handler& handler, const Request& req, Response* res, int client_fd) {
+  crash_guard_begin_request(client_fd);
+  try {
+    handler(req, *res);
+  } catch (const std::exception& e) {
+    spdlog::error("handler for {} {} threw: {}", req.method, req.path, e.what());
+    *res = Response();
+    error_page(&req, 500, res);
+  } catch (...) {
+    spdlog::error("handler for {} {} threw a non-standard exception", req.method, req.path);
+    *res = Response();
+    error_page(&req, 500, res);
+  }
+  crash_guard_end_request();
+}
+
+void route_to_app(Worker& worker, Request& req, Response* res, int client_fd) {
+  Router::Match match = worker.router().match(req.method, req.path);
+  switch (match.outcome) {
+    case Router::Outcome::kFound:
+      req.params = std::move(match.params);
+      run_handler(*match.handler, req, res, client_fd);
+      return;
+    case Router::Outcome::kMethodNotAllowed:
+      error_page(&req, 405, res);
+      res->headers.set("Allow", match.allow);
+      return;
+    case Router::Outcome::kNotFound:
+      error_page(&req, 404, res);
+      return;
+  }
+}
+
+// Error statuses set without a body get the standard page.
+void fill_error_body(const Request& req, Response* res) {
+  if (res->status < 400 || !res->body.empty() || !res->parts.empty() || res->stream) return;
+  Headers kept = res->headers;
+  error_page(&req, res->status, res);
+  for (const auto& field : kept.fields()) {
+    if (!iequals(field.first, "Content-Type")) res->headers.set(field.first, field.second);
+  }
+}
+
+}  // namespace
+
+void dispatch(Worker& worker, Request& req, Response* res, int client_fd) {
+  std::string decoded;
+  if (!normalize_path(req.path, &decoded)) {
+    error_page(&req, 400, res);
+    return;
+  }
+  req.path = std::move(decoded);
+  if (worker.static_files().serve(req, res, uv_now(worker.loop())) == StaticFiles::Result::kDeclined) {
+    route_to_app(worker, req, res, client_fd);
+  }
+  fill_error_body(req, res);
+}
+
+}  // namespace hearth

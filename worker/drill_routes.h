@@ -1,0 +1,17 @@
+// Crash drills: routes that fail on purpose, to prove the supervisor copes.
+// Registered only when the config says `drills: true`; never in production.
+//   /debug/segv    a real SIGSEGV (store through an address of 0)
+//   /debug/abort   abort()
+//   /debug/throw   throws std::runtime_error (the engine answers 500, lives on)
+//   /debug/hang    spins forever (heartbeats stop; the master kills it)
+//   /debug/exit    answers a minimal 500, then _exit(3)
+//   /debug/sleep?ms=N  blocks the worker for N ms (at most 10000), then 200
+#pragma once
+
+#include "worker/router.h"
+
+namespace hearth {
+
+void register_drill_routes(Router& router);
+
+}  // namespace hearth

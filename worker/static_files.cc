@@ -1,0 +1,176 @@
+#include "worker/static_files.h"
+
+#include <climits>
+#include <cstdlib>
+
+#include "worker/byte_range.h"
+#include "worker/conditional.h"
+#include "worker/http_date.h"
+#include "worker/path_normalize.h"
+
+namespace hearth {
+
+namespace {
+
+std::string real_path_or_self(const std::string& path) {
+  char buf[PATH_MAX];
+  return realpath(path.c_str(), buf) != nullptr ? std::string(buf) : path;
+}
+
+bool is_inside(const std::string& real_path, const std::string& real_base) {
+  if (real_path.compare(0, real_base.size(), real_base) != 0) return false;
+  return real_path.size() == real_base.size() || real_path[real_base.size()] == '/' || real_base == "/";
+}
+
+// "/docs?x=1" -> "/docs/?x=1": the raw target keeps the client's encoding.
+std::string slash_location(const Request& req) {
+  std::string location = req.target;
+  size_t q = location.find('?');
+  location.insert(q == std::string::npos ? location.size() : q, "/");
+  return location;
+}
+
+}  // namespace
+
+StaticFiles::StaticFiles(const Config& config, const MimeTypes& mime)
+    : config_(config),
+      mime_(mime),
+      real_root_(real_path_or_self(config.root)),
+      cache_(config.open_file_cache_valid_ms, config.open_file_cache_entries) {
+  for (const Mount& m : config.mounts) real_mount_dirs_.push_back(real_path_or_self(m.dir));
+}
+
+// Maps a URL path to a file path: the longest mount prefix, else the root.
+bool StaticFiles::locate(const std::string& path, Location* loc) const {
+  size_t best = SIZE_MAX;
+  for (size_t i = 0; i < config_.mounts.size(); i++) {
+    const std::string& prefix = config_.mounts[i].prefix;
+    if (path.compare(0, prefix.size(), prefix) != 0) continue;
+    if (best == SIZE_MAX || prefix.size() > config_.mounts[best].prefix.size()) best = i;
+  }
+  if (best == SIZE_MAX) {
+    loc->base = config_.root;
+    loc->real_base = real_root_;
+    loc->fs_path = config_.root + path;
+    return true;
+  }
+  const Mount& m = config_.mounts[best];
+  loc->base = m.dir;
+  loc->real_base = real_mount_dirs_[best];
+  loc->fs_path = m.dir + path.substr(m.prefix.size() - 1);
+  return true;
+}
+
+// Symlinks may not lead out of the served folder unless the config says so.
+bool StaticFiles::allowed(const Location& loc, const FileInfo& info) const {
+  if (config_.symlinks_outside_root) return true;
+  return is_inside(info.real_path, loc.real_base);
+}
+
+StaticFiles::Result StaticFiles::serve(const Request& req, Response* res, uint64_t now_ms) {
+  if (!config_.serve_hidden && has_hidden_segment(req.path)) return Result::kDeclined;
+  Location loc;
+  if (!locate(req.path, &loc)) return Result::kDeclined;
+  const FileInfo& info = cache_.lookup(loc.fs_path, now_ms);
+  switch (info.kind) {
+    case FileInfo::Kind::kFile:
+      if (!allowed(loc, info)) return Result::kDeclined;
+      if (req.path.back() == '/') return Result::kDeclined;  // "file/" is not the file
+      serve_file(req, loc.fs_path, *info.file, info.file, res);
+      return Result::kServed;
+    case FileInfo::Kind::kDirectory:
+      if (!allowed(loc, info)) return Result::kDeclined;
+      if (req.path.back() != '/') {
+        res->status = 301;
+        res->headers.set("Location", slash_location(req));
+        res->html("<html><body>Moved to <a href=\"" + req.path + "/\">" + req.path + "/</a></body></html>\n", 301);
+        return Result::kServed;
+      }
+      return serve_directory(req, loc, now_ms, res);
+    case FileInfo::Kind::kForbidden:
+      res->status = 403;
+      return Result::kServed;
+    case FileInfo::Kind::kMissing:
+      break;
+  }
+  return Result::kDeclined;
+}
+
+// A directory with a slash: its first index file, else fall through to the app.
+StaticFiles::Result StaticFiles::serve_directory(const Request& req, const Location& loc, uint64_t now_ms,
+                                                 Response* res) {
+  for (const std::string& name : config_.index) {
+    std::string index_path = loc.fs_path + name;
+    const FileInfo& info = cache_.lookup(index_path, now_ms);
+    if (info.kind != FileInfo::Kind::kFile || !allowed(loc, info)) continue;
+    serve_file(req, index_path, *info.file, info.file, res);
+    return Result::kServed;
+  }
+  return Result::kDeclined;
+}
+
+void StaticFiles::serve_file(const Request& req, const std::string& fs_path, const OpenFile& file,
+                             const std::shared_ptr<const OpenFile>& handle, Response* res) const {
+  if (req.method != "GET" && req.method != "HEAD") {
+    res->status = 405;
+    res->headers.set("Allow", "GET, HEAD");
+    return;
+  }
+  Validators v{make_etag(file.mtime, file.size), file.mtime};
+  Precondition pre = evaluate_preconditions(req.headers, req.method, v);
+  if (pre == Precondition::kFailed) {
+    res->status = 412;
+    return;
+  }
+  res->headers.set("Last-Modified", format_http_date(file.mtime));
+  res->headers.set("ETag", v.etag);
+  if (pre == Precondition::kNotModified) {
+    res->status = 304;
+    return;
+  }
+  const std::string& type = mime_.content_type(fs_path);
+  res->headers.set("Accept-Ranges", "bytes");
+  const std::string* range = req.headers.find("Range");
+  if (range != nullptr && if_range_allows(req.headers, v)) {
+    serve_ranges(req, handle, type, res);
+    return;
+  }
+  res->status = 200;
+  res->headers.set("Content-Type", type);
+  res->parts.push_back(BodyPart::file_slice(handle, 0, file.size));
+}
+
+// 206 for one range, multipart/byteranges for several, 416 when none fits.
+void StaticFiles::serve_ranges(const Request& req, const std::shared_ptr<const OpenFile>& file,
+                               const std::string& content_type, Response* res) const {
+  RangeRequest ranges = parse_range(*req.headers.find("Range"), file->size);
+  if (ranges.kind == RangeRequest::Kind::kNone) {
+    res->status = 200;
+    res->headers.set("Content-Type", content_type);
+    res->parts.push_back(BodyPart::file_slice(file, 0, file->size));
+    return;
+  }
+  if (ranges.kind == RangeRequest::Kind::kUnsatisfiable) {
+    res->status = 416;
+    res->headers.set("Content-Range", unsatisfied_content_range(file->size));
+    return;
+  }
+  res->status = 206;
+  if (ranges.ranges.size() == 1) {
+    const ByteRange& r = ranges.ranges[0];
+    res->headers.set("Content-Type", content_type);
+    res->headers.set("Content-Range", content_range(r, file->size));
+    res->parts.push_back(BodyPart::file_slice(file, r.first, r.last - r.first + 1));
+    return;
+  }
+  static const std::string boundary = "hearth-byteranges-8d1f0c";
+  res->headers.set("Content-Type", "multipart/byteranges; boundary=" + boundary);
+  for (const ByteRange& r : ranges.ranges) {
+    res->parts.push_back(BodyPart::memory("\r\n--" + boundary + "\r\nContent-Type: " + content_type +
+                                          "\r\nContent-Range: " + content_range(r, file->size) + "\r\n\r\n"));
+    res->parts.push_back(BodyPart::file_slice(file, r.first, r.last - r.first + 1));
+  }
+  res->parts.push_back(BodyPart::memory("\r\n--" + boundary + "--\r\n"));
+}
+
+}  // namespace hearth

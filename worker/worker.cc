@@ -1,0 +1,112 @@
+#include "worker/worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include "shared/logging.h"
+#include "worker/app_routes.h"
+#include "worker/connection.h"
+#include "worker/listener.h"
+#include "worker/static_files.h"
+
+namespace hearth {
+
+namespace {
+
+// The MIME table lives next to the config file (etc/mime.types).
+MimeTypes load_mime_types(const Config& config) {
+  if (config.file.empty()) return MimeTypes::builtin();
+  std::string dir = config.file.substr(0, config.file.find_last_of('/') + 1);
+  MimeTypes types;
+  std::string error;
+  if (types.load(dir + "mime.types", &error)) return types;
+  spdlog::warn("{}; using the built-in MIME table", error);
+  return MimeTypes::builtin();
+}
+
+}  // namespace
+
+Worker::Worker(const Config& config, WorkerIdentity id) : config_(config), id_(id), mime_(load_mime_types(config_)) {
+  uv_loop_init(&loop_);
+  uv_timer_init(&loop_, &shutdown_timer_);
+  shutdown_timer_.data = this;
+  static_files_ = std::make_unique<StaticFiles>(config_, mime_);
+  listener_ = std::make_unique<Listener>(this);
+  register_app_routes(*this);
+}
+
+Worker::~Worker() = default;
+
+bool Worker::listen(int listen_fd) {
+  std::string error;
+  if (listener_->open(listen_fd, &error)) return true;
+  spdlog::error("{}", error);
+  return false;
+}
+
+int Worker::run() {
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  for (auto& hook : stop_hooks_) hook();
+  // Close what is left (listener, timers); connections already closed
+  // themselves and their close callbacks run in the pass below.
+  uv_walk(&loop_, [](uv_handle_t* h, void*) {
+    if (!uv_is_closing(h)) uv_close(h, nullptr);
+  }, nullptr);
+  uv_run(&loop_, UV_RUN_DEFAULT);
+  uv_loop_close(&loop_);
+  return 0;
+}
+
+void Worker::begin_drain() {
+  if (draining_) return;
+  draining_ = true;
+  spdlog::info("worker {} draining: {} open connections", id_.slot, active_connections_);
+  listener_->stop();
+  for (Connection* c = connections_; c != nullptr; c = c->next) c->drain();
+  uv_timer_start(&shutdown_timer_, shutdown_timer_cb, config_.supervisor.shutdown_timeout_ms, 0);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&shutdown_timer_));
+  if (active_connections_ == 0) stop_loop();
+}
+
+void Worker::shutdown_timer_cb(uv_timer_t* timer) noexcept {
+  auto* self = static_cast<Worker*>(timer->data);
+  spdlog::warn("worker {}: shutdown timeout, closing {} connections", self->id_.slot, self->active_connections_);
+  self->stop_now();
+}
+
+void Worker::stop_now() {
+  draining_ = true;
+  listener_->stop();
+  Connection* c = connections_;
+  while (c != nullptr) {
+    Connection* next = c->next;
+    c->close();
+    c = next;
+  }
+  stop_loop();
+}
+
+void Worker::stop_loop() {
+  if (stopping_) return;
+  stopping_ = true;
+  uv_stop(&loop_);
+}
+
+void Worker::reopen_logs() { hearth::reopen_logs(); }
+
+void Worker::connection_opened(Connection* conn) {
+  active_connections_++;
+  conn->next = connections_;
+  if (connections_ != nullptr) connections_->prev = conn;
+  connections_ = conn;
+}
+
+void Worker::connection_closed(Connection* conn) {
+  active_connections_--;
+  if (conn->prev != nullptr) conn->prev->next = conn->next;
+  if (conn->next != nullptr) conn->next->prev = conn->prev;
+  if (connections_ == conn) connections_ = conn->next;
+  listener_->on_connection_closed();
+  if (draining_ && active_connections_ == 0) stop_loop();
+}
+
+}  // namespace hearth

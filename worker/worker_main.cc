@@ -1,0 +1,55 @@
+#include "worker/worker_main.h"
+
+#include <signal.h>
+
+#include <memory>
+
+#include <spdlog/spdlog.h>
+
+#include "worker/crash_guard.h"
+#include "worker/master_link.h"
+#include "worker/worker.h"
+
+namespace hearth {
+
+namespace {
+
+// Without a master (--single) the worker obeys signals itself, as nginx does
+// with master_process off.
+struct StandaloneSignals {
+  uv_signal_t term, quit, intr, usr1;
+
+  void start(Worker* worker) {
+    start_one(worker, &term, SIGTERM, [](uv_signal_t* s, int) { static_cast<Worker*>(s->data)->begin_drain(); });
+    start_one(worker, &quit, SIGQUIT, [](uv_signal_t* s, int) { static_cast<Worker*>(s->data)->begin_drain(); });
+    start_one(worker, &intr, SIGINT, [](uv_signal_t* s, int) { static_cast<Worker*>(s->data)->stop_now(); });
+    start_one(worker, &usr1, SIGUSR1, [](uv_signal_t* s, int) { static_cast<Worker*>(s->data)->reopen_logs(); });
+  }
+  static void start_one(Worker* worker, uv_signal_t* handle, int signum, uv_signal_cb cb) {
+    uv_signal_init(worker->loop(), handle);
+    handle->data = worker;
+    uv_signal_start(handle, cb, signum);
+    uv_unref(reinterpret_cast<uv_handle_t*>(handle));
+  }
+};
+
+}  // namespace
+
+int run_worker(const Config& config, int listen_fd, int channel_fd, WorkerIdentity id) {
+  signal(SIGPIPE, SIG_IGN);
+  install_crash_guard();
+  Worker worker(config, id);
+  if (!worker.listen(listen_fd)) return 2;
+  std::unique_ptr<MasterLink> link;
+  StandaloneSignals signals;
+  if (channel_fd >= 0) {
+    link = std::make_unique<MasterLink>(&worker, channel_fd);
+    if (!link->start()) return 2;
+    worker.on_stop([&link] { link->close(); });
+  } else {
+    signals.start(&worker);
+  }
+  return worker.run();
+}
+
+}  // namespace hearth
