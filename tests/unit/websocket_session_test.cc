@@ -113,7 +113,7 @@ class WebSocketSessionTest : public ::testing::Test {
   void open(WebSocketLimits limits = {}) {
     session_ = std::make_unique<WebSocketSession>(
         &route_, limits, "/socket", "127.0.0.1",
-        [this](const char* d, size_t n) { output_.append(d, n); });
+        [this](std::string bytes) { output_ += bytes; }, [this] { ends_++; });
     session_->start("dGhlIHNhbXBsZSBub25jZQ==");
     size_t end = output_.find("\r\n\r\n");
     ASSERT_NE(end, std::string::npos) << output_;
@@ -142,6 +142,7 @@ class WebSocketSessionTest : public ::testing::Test {
     EXPECT_EQ(frames[0].opcode, kClose);
     EXPECT_EQ(frames[0].close_code(), code);
     EXPECT_TRUE(session_->wants_close());
+    EXPECT_EQ(ends_, 1);
     ASSERT_EQ(closes_.size(), 1u);
     EXPECT_EQ(closes_[0].first, code);
     EXPECT_TRUE(messages_.empty());
@@ -153,6 +154,7 @@ class WebSocketSessionTest : public ::testing::Test {
   std::string handshake_;
   bool echo_ = true;
   int opens_ = 0;
+  int ends_ = 0;
   uint64_t opened_id_ = 0;
   std::vector<std::pair<std::string, bool>> messages_;
   std::vector<std::pair<uint16_t, std::string>> closes_;

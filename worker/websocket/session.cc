@@ -113,6 +113,7 @@ struct WebSocketSession::Impl {
   std::string remote_addr;
   uint64_t id = 0;
   Output output;
+  std::function<void()> on_end;
   SendBudget budget{0};
   ConnectionPtr con;
   bool opened = false;         // on_open was called
@@ -148,11 +149,23 @@ void WebSocketSession::Impl::on_app_exception(const char* callback, const char* 
 void WebSocketSession::Impl::install_handlers() {
   con->set_write_handler([this](wsp::connection_hdl, const char* buf, size_t len) {
     budget.queued(len);
-    if (output) output(buf, len);
+    if (output) output(std::string(buf, len));
+    return wsp::lib::error_code();
+  });
+  // A frame is a header and a payload buffer: hand them over as one piece.
+  con->set_vector_write_handler([this](wsp::connection_hdl, const std::vector<wsp::transport::buffer>& bufs) {
+    std::string bytes;
+    size_t total = 0;
+    for (const auto& b : bufs) total += b.len;
+    bytes.reserve(total);
+    for (const auto& b : bufs) bytes.append(b.buf, b.len);
+    budget.queued(total);
+    if (output) output(std::move(bytes));
     return wsp::lib::error_code();
   });
   con->set_shutdown_handler([this](wsp::connection_hdl) {
     ended = true;
+    if (on_end) on_end();
     return wsp::lib::error_code();
   });
   con->set_open_handler([this](wsp::connection_hdl) {
@@ -195,7 +208,8 @@ void WebSocketSession::Impl::report_close() {
 }
 
 WebSocketSession::WebSocketSession(const WebSocketRoute* route, WebSocketLimits limits,
-                                   std::string path, std::string remote_addr, Output output)
+                                   std::string path, std::string remote_addr, Output output,
+                                   std::function<void()> on_end)
     : impl_(new Impl) {
   impl_->self = this;
   impl_->route = route;
@@ -204,10 +218,13 @@ WebSocketSession::WebSocketSession(const WebSocketRoute* route, WebSocketLimits 
   impl_->remote_addr = std::move(remote_addr);
   impl_->id = next_session_id();
   impl_->output = std::move(output);
+  impl_->on_end = std::move(on_end);
   impl_->budget = SendBudget(limits.send_buffer_bytes);
 }
 
 WebSocketSession::~WebSocketSession() {
+  impl_->on_end = nullptr;  // the owner is going away: nobody to tell
+  impl_->output = nullptr;
   abort();
   // Handlers point at impl_: drop them with the connection.
   impl_->con.reset();
@@ -275,6 +292,7 @@ void WebSocketSession::abort() {
   impl_->ended = true;
   impl_->report_close();
 }
+
 
 void WebSocketSession::written(size_t n) { impl_->budget.written(n); }
 

@@ -23,11 +23,13 @@ class WebSocketSession : public WebSocket {
  public:
   // Receives output bytes, in order, to be written to the socket as they are.
   // The connection reports each completed write with written().
-  using Output = std::function<void(const char* data, size_t n)>;
+  using Output = std::function<void(std::string bytes)>;
 
   // `route` must outlive the session (routes live in the worker's router).
+  // `on_end` runs when wants_close() becomes true, possibly inside a send()
+  // made by another connection's callback: the connection schedules its close.
   WebSocketSession(const WebSocketRoute* route, WebSocketLimits limits, std::string path,
-                   std::string remote_addr, Output output);
+                   std::string remote_addr, Output output, std::function<void()> on_end = {});
   // Reports on_close(1006) if the socket was opened and never reported closed.
   ~WebSocketSession() override;
   WebSocketSession(const WebSocketSession&) = delete;

@@ -64,6 +64,8 @@ struct WebSocketRoute {
   // connection, else 1006 (the TCP connection ended without a close frame).
   // Called exactly once for every socket that was opened.
   std::function<void(WebSocket&, uint16_t code, std::string_view reason)> on_close;
+  // Overrides the configured maximum message size for this route (0 = keep).
+  size_t max_message_bytes = 0;
 };
 
 // Limits of one session, from the `websocket` section of the config.
