@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace hearth {
@@ -14,7 +15,7 @@ namespace hearth {
 // http.StripPrefix("/public/", http.FileServer(http.Dir(dir))).
 struct Mount {
   std::string prefix;  // always starts and ends with '/'
-  std::string dir;     // absolute folder
+  std::string dir;     // canonical folder (absolute, symlinks resolved)
 };
 
 struct Limits {
@@ -28,7 +29,7 @@ struct Limits {
 };
 
 struct LogConfig {
-  std::string error_log = "stderr";   // a path, or "stderr"
+  std::string error_log = "stderr";   // a path, "stderr", or "off"
   std::string access_log = "off";     // a path, "stderr", or "off"
   std::string level = "info";         // trace debug info warn error critical off
 };
@@ -62,13 +63,13 @@ struct WebSocketConfig {
 };
 
 struct Config {
-  std::string file;                     // the config file this came from ("" = built-in)
+  std::string file;                     // absolute path of the config file ("" = built-in)
   std::string listen_host = "0.0.0.0";
   int listen_port = 3000;
   int workers = 1;                      // "auto" resolves to the CPU count
-  std::string root;                     // document root
+  std::string root;                     // document root, canonical (symlinks resolved)
   std::vector<std::string> index = {"index.html"};
-  std::vector<Mount> mounts;
+  std::vector<Mount> mounts;           // longest prefix first: the first match wins
   bool serve_hidden = false;            // dot-segments other than /.well-known/
   bool symlinks_outside_root = false;   // serve symlinks whose target leaves the root
   uint64_t open_file_cache_valid_ms = 1000;
@@ -82,11 +83,34 @@ struct Config {
   std::vector<std::pair<std::string, std::string>> response_headers; // added to every response
 };
 
-// Loads `path` into `*out`. On failure returns false and sets `*error` to a
-// message naming the file, the line/column (syntax) or the key and the reason.
+// Loads `path` into `*out`. On failure returns false, leaves `*out` as it
+// was and sets `*error` to one message naming the file and what is wrong:
+//   "etc/bad.json:7:3: syntax error: ..."                 (line:column)
+//   "etc/bad.json:12: limits.header_bytes: expected ..."  (line of the key)
+//   "etc/bad.json:4: unknown key \"wrokers\" (did you mean \"workers\"?)"
+// Relative paths in the file resolve against the file's folder. The keys are
+// documented in docs/CONFIG.md.
 bool load_config(const std::string& path, Config* out, std::string* error);
 
 // Built-in defaults (no file): root is the current directory.
 Config default_config();
+
+// Parses a listen address: "HOST:PORT", "[IPV6]:PORT", ":PORT" or "PORT".
+// HOST is a numeric address, "*" (= 0.0.0.0) or "localhost" (= 127.0.0.1);
+// `*host` gets the bare address (no brackets). PORT is 0..65535 (0 lets the
+// kernel pick, for tests).
+bool parse_listen(const std::string& text, std::string* host, int* port, std::string* error);
+
+// What "workers": "auto" means: the online CPU count, clamped to 1..kMaxWorkers.
+constexpr int kMaxWorkers = 256;
+int auto_worker_count();
+
+// True for the level names the config accepts:
+// trace debug info warn error critical off.
+bool is_log_level(const std::string& name);
+
+// Makes `path` (relative to the current directory) canonical, and fails with
+// a message unless it names an existing folder.
+bool resolve_folder(const std::string& path, std::string* canonical, std::string* error);
 
 }  // namespace hearth

@@ -93,7 +93,7 @@ int RequestParser::status_for_parser_error(const char* data, size_t len) const {
       return 431;
     case HPE_INVALID_METHOD:
       // A well-formed but unknown method is "not implemented"; binary junk is a bad request.
-      return started_ || !is_token_method(data, len) ? 400 : 501;
+      return is_token_method(data, len) ? 501 : 400;
     case HPE_INVALID_VERSION:
       return 505;
     default:

@@ -57,7 +57,7 @@ class RequestParser {
   int status_for_parser_error(const char* data, size_t len) const;
   void reset_for_next_message();
 
-  const Limits& limits_;
+  const Limits limits_;  // a copy: small, and no lifetime to think about
   http_parser parser_;
   http_parser_settings settings_;
   Request request_;

@@ -5,6 +5,7 @@
 #include "shared/logging.h"
 #include "worker/app_routes.h"
 #include "worker/connection.h"
+#include "worker/drill_routes.h"
 #include "worker/listener.h"
 #include "worker/static_files.h"
 
@@ -32,6 +33,7 @@ Worker::Worker(const Config& config, WorkerIdentity id) : config_(config), id_(i
   static_files_ = std::make_unique<StaticFiles>(config_, mime_);
   listener_ = std::make_unique<Listener>(this);
   register_app_routes(*this);
+  if (config_.drills) register_drill_routes(router_);
 }
 
 Worker::~Worker() = default;

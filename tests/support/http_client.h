@@ -24,7 +24,8 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  bool connect(int port, int timeout_ms = 3000);
+  // `receive_buffer` > 0 shrinks SO_RCVBUF (before connecting) to make a slow reader.
+  bool connect(int port, int timeout_ms = 3000, int receive_buffer = 0);
   bool send(const std::string& bytes);
   // Reads one response. `head_request`: the response has no body.
   bool read_response(HttpResponse* out, int timeout_ms = 5000, bool head_request = false);
