@@ -14,6 +14,9 @@
 // relayed); a peer with more than kMaxQueuedBytes unwritten misses messages
 // (counted in dropped()) instead of growing this worker's memory; an inbound
 // connection sending a malformed frame is closed.
+//
+// REQUIRES: SIGPIPE ignored (workers do), so a peer that died mid-write is
+// an error code, not a signal.
 #pragma once
 
 #include <uv.h>
