@@ -301,6 +301,7 @@ TEST_F(WebSocketSessionTest, UnmaskedClientFrameFails1002) {
 TEST_F(WebSocketSessionTest, ReservedBitsFail1002) {
   for (uint8_t rsv : {1, 2, 4}) {
     closes_.clear();
+    ends_ = 0;
     open();
     expect_failed_with(client_frame(kText, "hi", true, true, rsv), 1002);
   }
@@ -506,7 +507,6 @@ TEST_F(WebSocketSessionTest, SessionsHaveDistinctIds) {
 TEST(SendBudget, TracksPendingBytesAgainstTheLimit) {
   SendBudget b(100);
   EXPECT_TRUE(b.fits(100));
-  EXPECT_FALSE(b.fits(101));
   b.queued(60);
   EXPECT_TRUE(b.fits(40));
   EXPECT_FALSE(b.fits(41));
@@ -514,7 +514,21 @@ TEST(SendBudget, TracksPendingBytesAgainstTheLimit) {
   EXPECT_EQ(b.pending(), 10u);
   b.written(50);
   EXPECT_EQ(b.pending(), 0u);
+  EXPECT_TRUE(b.fits(1000));  // one message always fits an empty buffer
+  b.queued(1);
+  EXPECT_FALSE(b.fits(100));
   EXPECT_FALSE(b.fits(SIZE_MAX));
+}
+
+TEST_F(WebSocketSessionTest, OneMessageLargerThanTheSendBufferGoesOutWhenItIsEmpty) {
+  WebSocketLimits limits;
+  limits.send_buffer_bytes = 1000;
+  open(limits);
+  EXPECT_TRUE(session_->send(std::string(5000, 'a')));
+  EXPECT_FALSE(session_->send("b"));
+  std::vector<Frame> frames = take_frames();
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[1].close_code(), 1008);
 }
 
 }  // namespace
