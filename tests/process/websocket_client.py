@@ -143,12 +143,30 @@ async def crash(port, min_workers):
         await ws.close()
 
 
+async def reload(port, min_workers=2):
+    """Holds /chat sockets open; the test then sends SIGHUP to the master.
+    Every socket must get close 1001, and a new client a new worker."""
+    clients, pids = await open_chat_clients(port, min_workers)
+    print("sockets open on pids %s" % sorted(pids), flush=True)
+    for ws, pid in clients:
+        try:
+            while True:
+                await recv(ws, 20)  # broadcasts may still arrive; wait for the close
+        except websockets.exceptions.ConnectionClosed as e:
+            check(e.rcvd is not None and e.rcvd.code == 1001,
+                  "socket on old worker %d closed with 1001 (%s)" % (pid, e))
+    ws = await websockets.connect(url(port, "/chat"), compression=None)
+    hello = json.loads(await recv(ws))
+    check(hello["pid"] not in pids, "a new client is served by a new worker (pid %d)" % hello["pid"])
+    await ws.close()
+
+
 def main():
     if len(sys.argv) < 3:
         fail("usage: websocket_client.py SCENARIO PORT [ARGS]")
     scenario, port = sys.argv[1], int(sys.argv[2])
     args = [int(a) for a in sys.argv[3:]]
-    scenarios = {"echo": echo, "concurrent": concurrent, "chat": chat, "crash": crash}
+    scenarios = {"echo": echo, "concurrent": concurrent, "chat": chat, "crash": crash, "reload": reload}
     if scenario not in scenarios:
         fail("unknown scenario " + scenario)
     try:
