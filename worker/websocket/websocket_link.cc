@@ -70,6 +70,7 @@ void WebSocketLink::on_read(ssize_t nread, const char* data) {
     return;
   }
   last_read_ms_ = uv_now(conn_->worker_->loop());
+  ping_outstanding_ = false;  // any byte shows the client is there
   session_.feed(data, static_cast<size_t>(nread));
   update_timer();
 }
@@ -156,13 +157,22 @@ void WebSocketLink::on_timer() {
     case TimerState::kNone:
       break;
   }
-  uint64_t silent = uv_now(conn_->worker_->loop()) - last_read_ms_;
-  if (silent >= idle_timeout_ms_) {
+  // A ping goes out once the client was silent for about half the idle
+  // timeout; a client that lets a whole period pass without a byte after it
+  // is gone. (Timers may fire a little early or late: allow 1/8 period.)
+  uint64_t now = uv_now(conn_->worker_->loop());
+  uint64_t period = idle_timeout_ms_ / 2;
+  uint64_t slack = period / 8;
+  if (ping_outstanding_ && now - ping_sent_ms_ + slack >= period) {
     session_.abort();
     conn_->close();
     return;
   }
-  if (silent >= idle_timeout_ms_ / 2) session_.ping();
+  if (!ping_outstanding_ && now - last_read_ms_ + slack >= period) {
+    session_.ping();  // even unsent (send buffer full), the clock runs
+    ping_outstanding_ = true;
+    ping_sent_ms_ = now;
+  }
   timer_state_ = TimerState::kNone;  // arm the next period
   update_timer();
 }

@@ -5,8 +5,9 @@
 // WebSocketSession over them.
 //
 // Timers (one at a time, on the connection's timer):
-//   open       every idle_timeout/2: ping when the client was silent that long,
-//              drop it (1006) when silent for idle_timeout
+//   open       every idle_timeout/2: ping when the client was silent that long;
+//              drop it (1006) when the ping got no byte back within a period,
+//              so a dead client goes between 1x and 1.5x idle_timeout
 //   draining   after kDrainGraceMs: close 1001 (going away)
 //   closing    a close frame went out: the client has kCloseTimeoutMs to answer
 //   ended      the output has kCloseTimeoutMs to flush (a client that stopped
@@ -61,6 +62,8 @@ class WebSocketLink {
   WebSocketSession session_;
   uint64_t idle_timeout_ms_;
   uint64_t last_read_ms_ = 0;
+  uint64_t ping_sent_ms_ = 0;
+  bool ping_outstanding_ = false;
   TimerState timer_state_ = TimerState::kNone;
   bool drain_pending_ = false;
   bool finished_ = false;  // lingering close started
