@@ -23,7 +23,7 @@ LIB_OBJS  := $(LIB_SRCS:%.cc=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/*.cc)
 PROC_SRCS := $(wildcard tests/process/*.cc)
 SUPPORT_SRCS := $(wildcard tests/support/*.cc)
-GTEST_LIBS := -lgtest -lgtest_main
+GTEST_LIBS := -lgtest_main -lgtest
 
 .PHONY: all deps run test asan clean bench
 all: deps $(BUILD)/hearth

@@ -1,36 +1,78 @@
-// Temporary entry for engine testing (single worker, no master); the
-// master branch replaces it.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
+// hearth: a web server. The command line picks what this process does:
+// print help or the version, test the config (-t), signal a running master
+// (-s), serve with one worker and no master (--single), or run the master.
 #include <cstdio>
+#include <string>
 
-#include <spdlog/spdlog.h>
-
+#include "master/master_main.h"
 #include "shared/command_line.h"
+#include "shared/config.h"
 #include "shared/logging.h"
-#include "worker/worker_main.h"
+
+using namespace hearth;
+
+namespace {
+
+int test_config(const CommandLine& cl) {
+  Config config;
+  std::string error;
+  std::string file = cl.config_path.empty() ? "(built-in defaults)" : cl.config_path;
+  if (!load_effective_config(cl, &config, &error)) {
+    fprintf(stderr, "hearth: %s\nhearth: configuration file %s test failed\n", error.c_str(), file.c_str());
+    return 1;
+  }
+  printf("hearth: configuration file %s test is successful\n",
+         config.file.empty() ? "(built-in defaults)" : config.file.c_str());
+  return 0;
+}
+
+// -s needs the pid file from the config. When the config does not load,
+// --pid-file still finds the master (to stop it, or to let it report the
+// reload failure itself); without it, a reload is refused right here.
+int signal_master(const CommandLine& cl) {
+  Config config;
+  std::string error;
+  if (!load_effective_config(cl, &config, &error)) {
+    if (cl.pid_file.empty()) {
+      if (cl.signal == "reload") {
+        fprintf(stderr, "hearth: reload failed: %s (the running master was not signalled)\n", error.c_str());
+      } else {
+        fprintf(stderr, "hearth: %s\nhearth: give --pid-file to signal the master anyway\n", error.c_str());
+      }
+      return 1;
+    }
+    config.supervisor.pid_file = cl.pid_file;
+  }
+  return run_control_command(cl.signal, config);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  hearth::CommandLine cl;
+  CommandLine cl;
   std::string error;
-  if (!hearth::parse_command_line(argc, argv, &cl, &error)) { fprintf(stderr, "%s\n", error.c_str()); return 1; }
-  if (cl.config_path.empty()) cl.config_path = hearth::default_config_path(argv[0]);
-  hearth::Config config;
-  if (!hearth::load_effective_config(cl, &config, &error)) { fprintf(stderr, "%s\n", error.c_str()); return 1; }
-  if (!hearth::open_logs(config.log, "worker 0", &error)) { fprintf(stderr, "%s\n", error.c_str()); return 1; }
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  int one = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(config.listen_port);
-  inet_pton(AF_INET, config.listen_host.c_str(), &a.sin_addr);
-  if (bind(fd, (sockaddr*)&a, sizeof a) || listen(fd, 511)) { perror("bind"); return 1; }
-  socklen_t len = sizeof a;
-  getsockname(fd, (sockaddr*)&a, &len);
-  spdlog::info("listening on {}:{}", config.listen_host, ntohs(a.sin_port));
-  return hearth::run_worker(config, fd, -1, {});
+  if (!parse_command_line(argc, argv, &cl, &error)) {
+    fprintf(stderr, "hearth: %s\nTry 'hearth --help'.\n", error.c_str());
+    return 1;
+  }
+  if (cl.help) {
+    fputs(usage_text().c_str(), stdout);
+    return 0;
+  }
+  if (cl.version) {
+    printf("%s\n", version_text().c_str());
+    return 0;
+  }
+  if (cl.test_config) return test_config(cl);
+  if (!cl.signal.empty()) return signal_master(cl);
+  Config config;
+  if (!load_effective_config(cl, &config, &error)) {
+    fprintf(stderr, "hearth: %s\n", error.c_str());
+    return 1;
+  }
+  if (!open_logs(config.log, cl.no_master ? "worker 1" : "master", &error)) {
+    fprintf(stderr, "hearth: %s\n", error.c_str());
+    return 1;
+  }
+  return cl.no_master ? run_single(config) : run_master(cl, config);
 }

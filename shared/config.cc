@@ -947,13 +947,18 @@ Config default_config() {
 }
 
 bool load_config(const std::string& path, Config* out, std::string* error) {
-  std::string text;
-  Document doc;
-  if (!read_file(path, &text, error) || !parse_document(path, text, &doc, error)) return false;
-  Config config;
-  if (!Loader(path, doc, &config, error).load()) return false;
-  *out = std::move(config);
-  return true;
+  try {
+    std::string text;
+    Document doc;
+    if (!read_file(path, &text, error) || !parse_document(path, text, &doc, error)) return false;
+    Config config;
+    if (!Loader(path, doc, &config, error).load()) return false;
+    *out = std::move(config);
+    return true;
+  } catch (const std::exception& e) {  // no exception leaves the loader
+    *error = path + ": cannot load: " + e.what();
+    return false;
+  }
 }
 
 }  // namespace hearth

@@ -33,7 +33,7 @@ struct SlotStatus {
 
 class StatusTable {
  public:
-  static constexpr int kMaxSlots = 64;
+  static constexpr int kMaxSlots = 256;  // = the config's kMaxWorkers
   static constexpr size_t kMaxExitText = 47;  // longer last_exit text is cut
 
   // Maps an anonymous shared region. Returns nullptr and sets *error on failure.

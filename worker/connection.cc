@@ -134,7 +134,10 @@ bool Connection::process_one(const char* data, size_t len, size_t* consumed) {
     return false;
   }
   answer(req, keep_alive);
-  if (out_.memory_bytes() > kMaxQueuedBytes || !out_.flush()) {
+  // Small answers to pipelined requests are batched into one write at the
+  // end of the read; files and big answers go out before parsing on.
+  bool must_write = out_.memory_bytes() > kMaxQueuedBytes || out_.has_file_or_stream();
+  if (must_write && !out_.flush()) {
     pause_input(data + *consumed, len - *consumed);
     *consumed = len;
   }

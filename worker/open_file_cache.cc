@@ -8,6 +8,9 @@
 #include <climits>
 #include <cstdlib>
 
+#include "worker/conditional.h"
+#include "worker/http_date.h"
+
 namespace hearth {
 
 namespace {
@@ -21,10 +24,24 @@ std::string real_path_of(const std::string& path) {
   return realpath(path.c_str(), buf) != nullptr ? std::string(buf) : std::string();
 }
 
+// Files up to this size are kept in memory with their descriptor.
+constexpr uint64_t kSmallFileBytes = 16 * 1024;
+
+// A short read (the file shrank meanwhile) keeps the descriptor path only.
+void read_small_body(OpenFile* file) {
+  if (file->size == 0 || file->size > kSmallFileBytes) return;
+  std::string body(file->size, '\0');
+  ssize_t got = pread(file->fd, &body[0], body.size(), 0);
+  if (got != static_cast<ssize_t>(body.size())) return;
+  file->small_body = std::move(body);
+  file->has_small_body = true;
+}
+
 }  // namespace
 
 OpenFileCache::OpenFileCache(uint64_t valid_ms, size_t max_entries)
-    : valid_ms_(valid_ms), max_entries_(max_entries == 0 ? 1 : max_entries) {}
+    // 0 entries turns caching off: one entry, checked on every lookup.
+    : valid_ms_(max_entries == 0 ? 0 : valid_ms), max_entries_(max_entries == 0 ? 1 : max_entries) {}
 
 const FileInfo& OpenFileCache::lookup(const std::string& path, uint64_t now_ms) {
   auto it = entries_.find(path);
@@ -93,6 +110,9 @@ FileInfo OpenFileCache::open_path(const std::string& path, int64_t* mtime_ns) {
   file->ino = st.st_ino;
   file->size = static_cast<uint64_t>(st.st_size);
   file->mtime = st.st_mtim.tv_sec;
+  file->etag = make_etag(file->mtime, file->size);
+  file->last_modified = format_http_date(file->mtime);
+  read_small_body(file.get());
   info.kind = FileInfo::Kind::kFile;
   info.file = std::move(file);
   return info;

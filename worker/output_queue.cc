@@ -60,6 +60,13 @@ void OutputQueue::push_stream(std::shared_ptr<BodyStream> stream, bool chunked) 
   items_.push_back(std::move(item));
 }
 
+bool OutputQueue::has_file_or_stream() const {
+  for (const Item& item : items_) {
+    if (item.kind != Item::Kind::kMemory) return true;
+  }
+  return false;
+}
+
 bool OutputQueue::flush() {
   if (write_in_flight_ || error_ != 0) return false;
   while (!items_.empty()) {

@@ -46,6 +46,8 @@ class OutputQueue {
   bool write_in_flight() const { return write_in_flight_; }
   // Bytes queued in memory (not counting file slices still on disk).
   size_t memory_bytes() const { return memory_bytes_; }
+  // Something other than bytes in memory is queued (a file, a stream).
+  bool has_file_or_stream() const;
   // The pending write will report to nobody: the connection is closing.
   void cancel();
 

@@ -23,6 +23,13 @@ struct OpenFile {
   ino_t ino = 0;
   uint64_t size = 0;
   int64_t mtime = 0;  // seconds
+  // Made once when the file is opened, not per response (the hot path).
+  std::string etag;           // nginx form: "<mtime hex>-<size hex>"
+  std::string last_modified;  // HTTP-date of mtime
+  // The whole content of a small file, read when it was opened, so a
+  // response is one write of head and body. Empty for larger files.
+  std::string small_body;
+  bool has_small_body = false;
   OpenFile() = default;
   OpenFile(const OpenFile&) = delete;
   OpenFile& operator=(const OpenFile&) = delete;

@@ -116,28 +116,32 @@ void StaticFiles::serve_file(const Request& req, const std::string& fs_path, con
     res->headers.set("Allow", "GET, HEAD");
     return;
   }
-  Validators v{make_etag(file.mtime, file.size), file.mtime};
+  Validators v{file.etag, file.mtime};
   Precondition pre = evaluate_preconditions(req.headers, req.method, v);
   if (pre == Precondition::kFailed) {
     res->status = 412;
     return;
   }
-  res->headers.set("Last-Modified", format_http_date(file.mtime));
-  res->headers.set("ETag", v.etag);
+  res->headers.add("Last-Modified", file.last_modified);
+  res->headers.add("ETag", file.etag);
   if (pre == Precondition::kNotModified) {
     res->status = 304;
     return;
   }
   const std::string& type = mime_.content_type(fs_path);
-  res->headers.set("Accept-Ranges", "bytes");
+  res->headers.add("Accept-Ranges", "bytes");
   const std::string* range = req.headers.find("Range");
   if (range != nullptr && if_range_allows(req.headers, v)) {
     serve_ranges(req, handle, type, res);
     return;
   }
   res->status = 200;
-  res->headers.set("Content-Type", type);
-  res->parts.push_back(BodyPart::file_slice(handle, 0, file.size));
+  res->headers.add("Content-Type", type);
+  if (file.has_small_body) {
+    res->body = file.small_body;  // head and body leave in one write
+  } else {
+    res->parts.push_back(BodyPart::file_slice(handle, 0, file.size));
+  }
 }
 
 // 206 for one range, multipart/byteranges for several, 416 when none fits.

@@ -6,8 +6,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include "shared/status_table.h"
 #include "worker/crash_guard.h"
 #include "worker/master_link.h"
+#include "worker/status_route.h"
 #include "worker/worker.h"
 
 namespace hearth {
@@ -39,6 +41,8 @@ int run_worker(const Config& config, int listen_fd, int channel_fd, WorkerIdenti
   signal(SIGPIPE, SIG_IGN);
   install_crash_guard();
   Worker worker(config, id);
+  // The status table was mapped by the master (or run_single) before fork.
+  register_status_route(worker.router(), process_status_table());
   if (!worker.listen(listen_fd)) return 2;
   std::unique_ptr<MasterLink> link;
   StandaloneSignals signals;

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Checks one benchmark case on one server before it is timed, so a fast
+wrong answer cannot win: two requests on one keep-alive connection, each must
+give status 200, the expected Content-Encoding, and the expected body (the
+docroot file, byte for byte after decoding; or a JSON object with "message").
+
+Usage: check.py URL ENCODING EXPECT [HEADER ...]
+  ENCODING  gzip | identity
+  EXPECT    a file path, or "json"
+  HEADER    "Name: value", sent as given (e.g. "Accept-Encoding: gzip")
+Exit 0 and prints "ok", or exit 1 and prints why.
+"""
+import gzip
+import http.client
+import json
+import sys
+import urllib.parse
+
+
+def fetch(conn, path, headers):
+    conn.request("GET", path, headers=headers)
+    resp = conn.getresponse()
+    return resp, resp.read()
+
+
+def verify(resp, body, encoding, expect):
+    if resp.status != 200:
+        return f"status {resp.status}"
+    got_encoding = (resp.getheader("Content-Encoding") or "identity").lower()
+    if got_encoding != encoding:
+        return f"Content-Encoding {got_encoding}, wanted {encoding}"
+    if resp.will_close:
+        return "server closed the keep-alive connection"
+    if encoding == "gzip":
+        try:
+            body = gzip.decompress(body)
+        except OSError as e:
+            return f"body is not gzip: {e}"
+    if expect == "json":
+        try:
+            doc = json.loads(body)
+        except ValueError as e:
+            return f"body is not JSON: {e}"
+        if not isinstance(doc, dict) or "message" not in doc:
+            return "JSON has no \"message\""
+        return None
+    with open(expect, "rb") as f:
+        want = f.read()
+    if body != want:
+        return f"body differs: {len(body)} bytes, wanted {len(want)}"
+    return None
+
+
+def main():
+    if len(sys.argv) < 4:
+        sys.exit(__doc__)
+    url, encoding, expect = sys.argv[1:4]
+    headers = dict(h.split(": ", 1) for h in sys.argv[4:])
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+    try:
+        for attempt in (1, 2):
+            resp, body = fetch(conn, parts.path or "/", headers)
+            why = verify(resp, body, encoding, expect)
+            if why:
+                print(f"request {attempt}: {why}")
+                return 1
+    except (OSError, http.client.HTTPException) as e:
+        print(f"{type(e).__name__}: {e}")
+        return 1
+    finally:
+        conn.close()
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,508 @@
+#!/usr/bin/env bash
+# `make bench`: hearth against nginx (as the seed configured it), the seed's
+# Go net/http server and a node `ws` echo server, on 127.0.0.1 only.
+#
+# Installs what is missing (Debian: nginx wrk golang-go nodejs npm; npm: ws
+# into bench/node_modules), writes a deterministic docroot into a temp folder,
+# starts every server itself, checks each answer before timing it, runs wrk
+# (or bench/ws_load.js) per case and server, and writes markdown tables to
+# bench/out/ and stdout. Everything it starts it stops by PID; the temp folder
+# goes at exit.
+#
+# Environment (all optional):
+#   BENCH_SECONDS=3       seconds per timed run
+#   BENCH_REPS=3          repetitions (medians and min-max over these)
+#   BENCH_CASES="txt1k js64k css16k bin4m json index ws"
+#   BENCH_MODES="pinned multi"   pinned: 1 worker, servers on core 0, load on core 1
+#                                multi: N = nproc workers, nothing pinned
+#   BENCH_PIPELINE=16     pipelining depth for the pinned pipelined runs; 0 = none
+#   BENCH_IDLE_CONNS=10000  idle keep-alive connections for the RSS test; 0 = none
+#   BENCH_WARMUP=1        seconds of untimed load per case and server first; 0 = none
+#   BENCH_SERVERS="nginx go ws hearth"   which servers to start
+#   HEARTH_BIN=build/hearth
+#   BENCH_HEARTH_ARGS     hearth's arguments instead of "-c CONFIG", with @PORT@,
+#                         @DOCROOT@ and @WORKERS@ filled in (e.g. for an entry
+#                         that predates the config file: "--port @PORT@ --root @DOCROOT@")
+# Quick smoke run (about a minute): BENCH_SECONDS=1 BENCH_REPS=1 bench/run.sh
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+PY=python3
+RUN_SECONDS=${BENCH_SECONDS:-3}
+REPS=${BENCH_REPS:-3}
+CASES=${BENCH_CASES:-txt1k js64k css16k bin4m json index ws}
+MODES=${BENCH_MODES:-pinned multi}
+PIPELINE=${BENCH_PIPELINE:-16}
+IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}
+WARMUP=${BENCH_WARMUP:-1}
+SERVERS=${BENCH_SERVERS:-nginx go ws hearth}
+HEARTH=${HEARTH_BIN:-$REPO/build/hearth}
+CONNECTIONS=64
+PIPELINED_CASES="txt1k js64k css16k index json"  # 4 MiB and WebSocket: not meaningful
+OUT=$HERE/out
+
+log() { printf '[%3ds] %s\n' "$SECONDS" "$*" >&2; }
+die() { log "bench: $*"; exit 1; }
+has() { [[ " $1 " == *" $2 "* ]]; }
+
+# ---------------------------------------------------------------- installing
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+install_missing() {
+  local need=()
+  [ -x "$NGINX" ] || need+=(nginx)
+  command -v wrk >/dev/null || need+=(wrk)
+  command -v go >/dev/null || need+=(golang-go)
+  command -v node >/dev/null || need+=(nodejs)
+  command -v npm >/dev/null || need+=(npm)
+  command -v taskset >/dev/null || need+=(util-linux)
+  command -v python3 >/dev/null || need+=(python3)
+  if [ ${#need[@]} -gt 0 ]; then
+    log "bench: installing ${need[*]}"
+    $SUDO apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+  fi
+  if [ ! -f "$HERE/node_modules/ws/package.json" ]; then
+    log "bench: npm install ws into bench/node_modules"
+    npm install --prefix "$HERE" --no-package-lock --no-audit --no-fund --silent >/dev/null
+  fi
+}
+
+# ------------------------------------------------------- processes we started
+TMP=""
+STARTED=()   # PIDs of every server this script started
+
+# Stops one process we started and its descendants: TERM, up to 5 s, then
+# KILL. Descendants are remembered with their start time, so a PID reused by
+# someone else meanwhile is never signalled.
+stop_pid() {
+  local pid=$1 kids i state kid start keep=()
+  for i in "${STARTED[@]}"; do [ "$i" = "$pid" ] || keep+=("$i"); done
+  STARTED=("${keep[@]}")
+  kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+  kids=$("$PY" "$HERE/procstat.py" ids "$pid" 2>/dev/null | awk -v root="$pid" '$1 != root {print $1 ":" $2}')
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do
+    state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo gone)
+    [ "$state" = gone ] || [ "$state" = Z ] && break
+    sleep 0.1
+  done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for i in $kids; do
+    kid=${i%%:*} start=${i#*:}
+    [ "$("$PY" "$HERE/procstat.py" ids "$kid" 2>/dev/null | awk -v k="$kid" '$1 == k {print $2}')" = "$start" ] &&
+      kill -KILL "$kid" 2>/dev/null || true
+  done
+}
+
+cleanup() {
+  while [ ${#STARTED[@]} -gt 0 ]; do stop_pid "${STARTED[0]}"; done
+  [ -n "$TMP" ] && rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Waits up to 10 s for 127.0.0.1:PORT to accept while PID lives.
+wait_port() {
+  local port=$1 pid=$2 i
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$pid" 2>/dev/null || return 1
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+free_port() {
+  "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# ------------------------------------------------------------------ results
+RESULTS=""   # TSV the summariser reads
+note() { log "bench: note: $*"; printf 'note\t%s\n' "$*" >>"$RESULTS"; }
+
+# ------------------------------------------------------------------- servers
+# Per mode: name -> PID and port. PIN_SERVER / PIN_LOAD prefix commands.
+declare -A PID PORT
+PIN_SERVER=()
+PIN_LOAD=()
+WORKERS=1
+WRK_THREADS=1
+
+# start NAME PORT COMMAND...: starts it pinned as the mode says; 0 once it
+# listens, else 1 with the reason in START_WHY (and the process gone).
+START_WHY=""
+start() {
+  local name=$1 port=$2 pid status
+  shift 2
+  "${PIN_SERVER[@]}" "$@" >"$TMP/$name.out" 2>&1 &
+  pid=$!
+  STARTED+=("$pid")
+  if wait_port "$port" "$pid"; then
+    PID[$name]=$pid
+    PORT[$name]=$port
+    return 0
+  fi
+  START_WHY="did not listen on 127.0.0.1:$port within 10 s"
+  if ! kill -0 "$pid" 2>/dev/null || [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = Z ]; then
+    status=0
+    wait "$pid" 2>/dev/null || status=$?
+    START_WHY="exited with status $status"
+    [ -s "$TMP/$name.out" ] && START_WHY+=": $(tail -n 3 "$TMP/$name.out" | tr '\n' ' ')"
+  fi
+  stop_pid "$pid"
+  return 1
+}
+
+# start_or_note NAME PORT COMMAND...: start, noting why a server is skipped.
+start_or_note() {
+  local name=$1
+  start "$@" && return 0
+  note "$name ($MODE): $START_WHY; its rows are skipped"
+  return 1
+}
+
+nginx_conf() {  # nginx_conf NAME PORT SENDFILE(on|off) -> path
+  local name=$1 port=$2 sendfile=$3 conf="$TMP/nginx-$1.conf" user_line=""
+  [ "$(id -u)" = 0 ] && user_line="user $(id -un) $(id -gn);"
+  mkdir -p "$TMP/nginx-$name"
+  sed -e "s|@USER_LINE@|$user_line|" -e "s|@WORKERS@|$WORKERS|" -e "s|@TMP@|$TMP|g" \
+      -e "s|@NAME@|$name|g" -e "s|@PORT@|$port|" -e "s|@GO_PORT@|${PORT[go]:-1}|" \
+      -e "s|@DOCROOT@|$DOCROOT|" -e "s|@SENDFILE@|$sendfile|" -e "s|@TCP_NOPUSH@|$sendfile|" \
+      "$HERE/nginx.conf.template" >"$conf"
+  echo "$conf"
+}
+
+start_hearth() {
+  local port conf="$TMP/hearth.json"
+  if [ ! -x "$HEARTH" ]; then
+    note "hearth: $HEARTH not built; its rows are skipped"
+    return 1
+  fi
+  port=$(free_port)
+  if [ -n "${BENCH_HEARTH_ARGS:-}" ]; then
+    local args
+    args=$(sed -e "s|@PORT@|$port|g" -e "s|@WORKERS@|$WORKERS|g" -e "s|@DOCROOT@|$DOCROOT|g" <<<"$BENCH_HEARTH_ARGS")
+    # shellcheck disable=SC2086  # the arguments are meant to split
+    start_or_note hearth "$port" "$HEARTH" $args
+    return
+  fi
+  sed -e "s|@PORT@|$port|" -e "s|@WORKERS@|$WORKERS|" -e "s|@DOCROOT@|$DOCROOT|g" -e "s|@TMP@|$TMP|" \
+      "$HERE/hearth.json.template" >"$conf"
+  start hearth "$port" "$HEARTH" -c "$conf" && return 0
+  # The "limits" line (first) raises max_connections for the idle test; if
+  # this hearth refuses the key, try once more without it.
+  local first_why=$START_WHY
+  sed -i '/"limits"/d' "$conf"
+  port=$(free_port)
+  sed -i "s|127.0.0.1:[0-9]*|127.0.0.1:$port|" "$conf"
+  if start hearth "$port" "$HEARTH" -c "$conf"; then
+    note "hearth ($MODE): refused \"limits\" ($first_why); running with its default max_connections"
+    return 0
+  fi
+  note "hearth ($MODE): $START_WHY; its rows are skipped"
+  return 1
+}
+
+# ------------------------------------------------------------------- cases
+# case -> "PATH|ENCODING|EXPECT|HEADER" (EXPECT: a docroot file or json)
+declare -A CASE_SPEC=(
+  [txt1k]="/public/small.txt|identity|public/small.txt|"
+  [js64k]="/public/app.js|gzip|public/app.js|Accept-Encoding: gzip"
+  [css16k]="/public/style.css|gzip|public/style.css|Accept-Encoding: gzip"
+  [bin4m]="/public/blob.bin|identity|public/blob.bin|Accept-Encoding: gzip"
+  [json]="/json|identity|json|"
+  [index]="/|identity|index.html|"
+)
+
+servers_for() {  # servers_for CASE PIPELINED(0|1)
+  local c=$1 piped=$2 list
+  case $c in
+    ws) list="hearth ws" ;;
+    json) list="hearth nginx go" ;;
+    *) list="hearth nginx"; [ "$piped" = 1 ] && list="hearth nginx nginx-nosendfile" ;;
+  esac
+  local s out=""
+  for s in $list; do [ -n "${OK[$c/$s]:-}" ] && out+="$s "; done
+  echo "$out"
+}
+
+# PIDs whose CPU a case on a server costs (nginx proxying /json: nginx + Go).
+cost_pids() {
+  local c=$1 s=$2
+  if [ "$c" = json ] && [[ $s == nginx* ]]; then echo "${PID[$s]} ${PID[go]}"; else echo "${PID[$s]}"; fi
+}
+
+declare -A OK   # "case/server" -> 1 when its answer checked out
+check_all() {
+  local c s spec path enc expect header
+  for c in $CASES; do
+    for s in hearth nginx nginx-nosendfile go ws; do
+      [ -n "${PID[$s]:-}" ] || continue
+      case "$c/$s" in
+        ws/hearth) path=/socket ;;
+        ws/ws) path=/ ;;
+        ws/*|*/ws) continue ;;
+        */go) [ "$c" = json ] || continue ;;
+      esac
+      local why
+      if [ "$c" = ws ]; then
+        why=$(timeout 10 node "$HERE/ws_load.js" "ws://127.0.0.1:${PORT[$s]}$path" --check 2>&1) || {
+          note "$s $c ($MODE): failed its check: ${why:0:200}"; continue; }
+      else
+        spec=${CASE_SPEC[$c]}
+        IFS='|' read -r path enc expect header <<<"$spec"
+        [ "$expect" = json ] || expect="$DOCROOT/$expect"
+        why=$(timeout 20 "$PY" "$HERE/check.py" "http://127.0.0.1:${PORT[$s]}$path" "$enc" "$expect" \
+              ${header:+"$header"} 2>&1) || {
+          note "$s $c ($MODE): failed its check: ${why:0:200}"; continue; }
+      fi
+      OK[$c/$s]=1
+    done
+  done
+}
+
+# ------------------------------------------------------------------ one run
+# load CASE SERVER DEPTH SECONDS: runs the load generator, prints its output
+# (the RESULT line among it).
+load() {
+  local c=$1 s=$2 depth=$3 secs=$4 path header spec enc expect
+  if [ "$c" = ws ]; then
+    [ "$s" = hearth ] && path=/socket || path=/
+    timeout $((secs + 20)) "${PIN_LOAD[@]}" node "$HERE/ws_load.js" "ws://127.0.0.1:${PORT[$s]}$path" \
+      --connections "$CONNECTIONS" --seconds "$secs" --size 64 2>&1 || true
+  else
+    spec=${CASE_SPEC[$c]}
+    IFS='|' read -r path enc expect header <<<"$spec"
+    WRK_PIPELINE=$depth timeout $((secs + 20)) "${PIN_LOAD[@]}" wrk -t"$WRK_THREADS" \
+      -c"$CONNECTIONS" -d"${secs}s" --timeout 5s -s "$HERE/pipeline.lua" \
+      ${header:+-H "$header"} "http://127.0.0.1:${PORT[$s]}$path" 2>&1 || true
+  fi
+}
+
+# run_one CASE SERVER DEPTH REP: one timed run, one "run" line in RESULTS.
+run_one() {
+  local c=$1 s=$2 depth=$3 rep=$4 out before after line pids
+  pids=$(cost_pids "$c" "$s")
+  before=$("$PY" "$HERE/procstat.py" ticks $pids)
+  out=$(load "$c" "$s" "$depth" "$RUN_SECONDS")
+  after=$("$PY" "$HERE/procstat.py" ticks $pids)
+  line=$(grep -m1 '^RESULT ' <<<"$out" || true)
+  if [ -z "$line" ]; then
+    note "$s $c ($MODE, depth $depth, rep $rep): load generator gave no result: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
+    return
+  fi
+  local requests rps p50 p99 errors serrs cpu
+  field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $line"; }
+  requests=$(field requests); rps=$(field rps); p50=$(field p50_us); p99=$(field p99_us)
+  errors=$(field errors); serrs=$(field status_errors)
+  cpu=$(awk -v a="$before" -v b="$after" -v n="$requests" \
+        'BEGIN { if (n > 0) printf "%.2f", (b - a) * 1e6 / n; else print "nan" }')
+  printf 'run\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$MODE" "$c" "$s" "$depth" "$rep" \
+    "$rps" "$p50" "$p99" "$cpu" "$((errors + serrs))" >>"$RESULTS"
+  local label=""
+  [ "$depth" -gt 1 ] && label=" (pipelined x$depth)"
+  log "  [$MODE rep $rep] $c $s$label: $rps req/s, p99 ${p99} us, ${cpu} us CPU/req, errors $((errors + serrs))"
+}
+
+# One untimed run per case and server first, so JITs (node), heaps (Go) and
+# caches are warm before anything is measured.
+warm_up() {
+  local c s
+  [ "$WARMUP" -gt 0 ] || return 0
+  for c in $CASES; do
+    for s in $(servers_for "$c" 0); do load "$c" "$s" 1 "$WARMUP" >/dev/null; done
+  done
+}
+
+# Seconds the timed runs of this mode will take, roughly.
+estimate() {
+  local c runs=0 s
+  for c in $CASES; do
+    for s in $(servers_for "$c" 0); do runs=$((runs + 1)); done
+    if [ "$MODE" = pinned ] && [ "$PIPELINE" -gt 1 ] && has "$PIPELINED_CASES" "$c"; then
+      for s in $(servers_for "$c" 1); do runs=$((runs + 1)); done
+    fi
+  done
+  local pairs
+  pairs=$(for c in $CASES; do servers_for "$c" 0; done | wc -w)
+  echo $((runs * REPS * (RUN_SECONDS + 1) + pairs * (WARMUP + 1)))
+}
+
+# Every case on every server that passed, REPS times; servers alternate order
+# each repetition so neither always runs first.
+run_reps() {
+  local depth=$1 piped=0 rep c s list
+  [ "$depth" -gt 1 ] && piped=1
+  for ((rep = 1; rep <= REPS; rep++)); do
+    for c in $CASES; do
+      [ "$piped" = 1 ] && ! has "$PIPELINED_CASES" "$c" && continue
+      list=$(servers_for "$c" "$piped")
+      [ $((rep % 2)) = 0 ] && list=$(tr ' ' '\n' <<<"$list" | tac | tr '\n' ' ')
+      for s in $list; do run_one "$c" "$s" "$depth" "$rep"; done
+    done
+  done
+}
+
+# ------------------------------------------------------------------- memory
+record_rss() {
+  local s
+  for s in hearth nginx nginx-nosendfile go ws; do
+    [ -n "${PID[$s]:-}" ] || continue
+    "$PY" "$HERE/procstat.py" mem "${PID[$s]}" | while read -r pid ppid hwm rss; do
+      printf 'rss\t%s\t%s\t%s\t%s\t%s\t%s\n' "$MODE" "$s" "$pid" "$([ "$pid" = "${PID[$s]}" ] && echo root || echo child)" \
+        "$hwm" "$rss" >>"$RESULTS"
+    done
+  done
+}
+
+# RSS of a server's workers (its children, or itself when it has none), kB.
+worker_rss() {
+  "$PY" "$HERE/procstat.py" mem "$1" | awk -v root="$1" '
+    $1 == root { self = $4; next } { kids += $4; n++ } END { print (n ? kids : self) }'
+}
+
+# Holds IDLE_CONNS idle keep-alive connections on SERVER and records its RSS.
+idle_test() {
+  local s=$1 before after client_out pid i line
+  [ -n "${PID[$s]:-}" ] && [ -n "${OK[txt1k/$s]:-}" ] || return 0
+  before=$(worker_rss "${PID[$s]}")
+  client_out="$TMP/idle-$s.out"
+  "${PIN_LOAD[@]}" "$PY" "$HERE/idle_conns.py" 127.0.0.1 "${PORT[$s]}" /public/small.txt \
+    "$IDLE_CONNS" 60 256 60 >"$client_out" 2>&1 &
+  pid=$!
+  STARTED+=("$pid")
+  for ((i = 0; i < 900; i++)); do
+    grep -q '^READY' "$client_out" 2>/dev/null && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  sleep 1
+  after=$(worker_rss "${PID[$s]}")
+  line=$(grep -m1 '^READY' "$client_out" || echo "READY ok=0 failed=$IDLE_CONNS")
+  stop_pid "$pid"
+  local ok failed
+  ok=$(sed -n 's/.*ok=\([0-9]*\).*/\1/p' <<<"$line")
+  failed=$(sed -n 's/.*failed=\([0-9]*\).*/\1/p' <<<"$line")
+  printf 'idle\t%s\t%s\t%s\t%s\t%s\t%s\n' "$MODE" "$s" "$ok" "$failed" "$before" "$after" >>"$RESULTS"
+  log "  idle: $s holds $ok connections ($failed failed): worker RSS $before -> $after kB"
+  [ "$failed" = 0 ] || log "$(grep -v '^READY' "$client_out" | head -n 3)"
+}
+
+# --------------------------------------------------------------------- modes
+run_mode() {
+  MODE=$1
+  local ncpu
+  ncpu=$(nproc)
+  PID=(); PORT=(); OK=()
+  if [ "$MODE" = pinned ]; then
+    WORKERS=1; WRK_THREADS=1
+    if [ "$ncpu" -ge 2 ]; then
+      PIN_SERVER=(taskset -c 0); PIN_LOAD=(taskset -c 1)
+    else
+      PIN_SERVER=(); PIN_LOAD=(); note "one CPU: pinned mode runs unpinned"
+    fi
+  else
+    WORKERS=$ncpu; WRK_THREADS=$ncpu; PIN_SERVER=(); PIN_LOAD=()
+  fi
+  log "bench: mode $MODE: $WORKERS worker(s)"
+
+  local gomax=()
+  [ "$MODE" = pinned ] && gomax=(env GOMAXPROCS=1)
+  if has "$SERVERS" go || has "$SERVERS" nginx; then
+    local gport
+    gport=$(free_port)
+    start_or_note go "$gport" "${gomax[@]}" "$TMP/seed_server" -root "$DOCROOT" -addr "127.0.0.1:$gport" || true
+  fi
+  if has "$SERVERS" nginx; then
+    local nport
+    nport=$(free_port)
+    start_or_note nginx "$nport" "$NGINX" -p "$TMP/" -e "$TMP/nginx-nginx.error.log" \
+      -c "$(nginx_conf nginx "$nport" on)" || true
+    if [ "$MODE" = pinned ] && [ "$PIPELINE" -gt 1 ]; then
+      nport=$(free_port)
+      start_or_note nginx-nosendfile "$nport" "$NGINX" -p "$TMP/" -e "$TMP/nginx-nosendfile.error.log" \
+        -c "$(nginx_conf nosendfile "$nport" off)" || true
+    fi
+  fi
+  if has "$SERVERS" ws && has "$CASES" ws; then
+    local wport
+    wport=$(free_port)
+    start_or_note ws "$wport" node "$HERE/ws_echo.js" "$wport" || true
+  fi
+  has "$SERVERS" hearth && { start_hearth || true; }
+
+  check_all
+  log "bench: mode $MODE: about $(estimate)s of runs"
+  warm_up
+  run_reps 1
+  if [ "$MODE" = pinned ] && [ "$PIPELINE" -gt 1 ]; then run_reps "$PIPELINE"; fi
+  record_rss
+  if [ "$MODE" = pinned ] && [ "$IDLE_CONNS" -gt 0 ]; then
+    idle_test hearth
+    idle_test nginx
+  fi
+  cleanup_mode
+}
+
+cleanup_mode() {
+  local s
+  for s in "${!PID[@]}"; do stop_pid "${PID[$s]}"; done
+  PID=(); PORT=()
+}
+
+machine_info() {
+  {
+    echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "cpu: $(lscpu | sed -n 's/^Model name: *//p' | head -n1), $(nproc) cores"
+    echo "memory: $(free -g | awk '/^Mem:/ {print $2}') GiB; kernel $(uname -r)"
+    echo "hearth: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+    echo "nginx: $("$NGINX" -v 2>&1 | sed 's/.*version: //'); $(go version | cut -d' ' -f3); node $(node --version); $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)"
+    echo "settings: ${RUN_SECONDS}s x ${REPS} reps, $CONNECTIONS connections, pipelining $PIPELINE"
+  } >"$TMP/machine.txt"
+}
+
+main() {
+  local c
+  for c in $CASES; do
+    [ -n "${CASE_SPEC[$c]:-}" ] || [ "$c" = ws ] || die "unknown case $c (known: ${!CASE_SPEC[*]} ws)"
+  done
+  install_missing
+  # The interpreter itself: a version-manager shim costs seconds per call on a busy machine.
+  PY=$(python3 -c 'import sys; print(sys.executable)')
+  TMP=$(mktemp -d "${TMPDIR:-/tmp}/hearth-bench.XXXXXX")
+  chmod 755 "$TMP"
+  RESULTS="$TMP/results.tsv"
+  : >"$RESULTS"
+  mkdir -p "$OUT"
+  # 10,000 idle connections need as many descriptors in the client and the server.
+  ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((IDLE_CONNS + 1000)) ]; then
+    note "open-file limit $(ulimit -n): idle test lowered to $(( $(ulimit -n) - 1000 )) connections"
+    IDLE_CONNS=$(( $(ulimit -n) - 1000 ))
+  fi
+
+  DOCROOT="$TMP/docroot"
+  "$PY" "$HERE/gen_docroot.py" "$DOCROOT"
+  [ -n "${HOME:-}" ] || export GOCACHE="$TMP/go-cache"
+  (cd "$HERE" && go build -o "$TMP/seed_server" seed_server.go) || die "go build failed"
+  machine_info
+
+  local m
+  for m in $MODES; do run_mode "$m"; done
+
+  local stamp
+  stamp=$(date -u +%Y%m%d-%H%M%S)
+  cp "$RESULTS" "$OUT/results-$stamp.tsv"
+  "$PY" "$HERE/summarize.py" "$RESULTS" "$TMP/machine.txt" >"$OUT/bench-$stamp.md"
+  cp "$OUT/bench-$stamp.md" "$OUT/latest.md"
+  cat "$OUT/bench-$stamp.md"
+  log "bench: written to bench/out/bench-$stamp.md (raw: results-$stamp.tsv) in ${SECONDS}s"
+}
+
+main "$@"

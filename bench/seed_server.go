@@ -1,0 +1,55 @@
+// The seed's Go server, stdlib only: the reference that hearth replaces and
+// the upstream that nginx proxies to in `make bench`.
+//
+//	/          -> http.ServeFile(ROOT/index.html)
+//	/public/   -> http.StripPrefix("/public/", http.FileServer(http.Dir(ROOT/public)))
+//	/json      -> encoding/json {"message","pid","worker","time"}
+//
+// Usage: seed_server -addr 127.0.0.1:8080 -root DIR
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"log"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+type greeting struct {
+	Message string `json:"message"`
+	Pid     int    `json:"pid"`
+	Worker  int    `json:"worker"`
+	Time    string `json:"time"`
+}
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8080", "listen address (host:port)")
+	root := flag.String("root", ".", "document root holding index.html and public/")
+	flag.Parse()
+
+	index := filepath.Join(*root, "index.html")
+	pid := os.Getpid()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		http.ServeFile(w, r, index)
+	})
+	mux.Handle("/public/", http.StripPrefix("/public/",
+		http.FileServer(http.Dir(filepath.Join(*root, "public")))))
+	mux.HandleFunc("/json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(greeting{
+			Message: "Hello, World!",
+			Pid:     pid,
+			Worker:  0,
+			Time:    time.Now().UTC().Format(time.RFC3339Nano),
+		})
+	})
+	log.Fatal(http.ListenAndServe(*addr, mux))
+}

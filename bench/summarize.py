@@ -1,0 +1,209 @@
+#!/usr/bin/env python3
+"""Turns the TSV that bench/run.sh writes into markdown tables.
+
+Input lines (tab-separated):
+  run   MODE CASE SERVER DEPTH REP RPS P50_US P99_US CPU_US_PER_REQ ERRORS
+  rss   MODE SERVER PID ROLE(root|child) VMHWM_KB VMRSS_KB
+  idle  MODE SERVER OK FAILED RSS_BEFORE_KB RSS_AFTER_KB
+  note  TEXT
+
+Ratios are "hearth ÷ this server", taken per repetition (the two runs were
+back to back) and then summarised as median (min–max) over repetitions.
+
+Usage: summarize.py RESULTS.tsv MACHINE.txt
+"""
+import statistics
+import sys
+from collections import defaultdict
+
+CASES = [
+    ("txt1k", "1 KiB text"),
+    ("js64k", "64 KiB JS, gzip_static"),
+    ("css16k", "16 KiB CSS, gzip on the fly"),
+    ("bin4m", "4 MiB incompressible"),
+    ("json", "/json"),
+    ("index", "/ (index.html)"),
+    ("ws", "WebSocket echo, 64 B"),
+]
+SERVER_ORDER = ["hearth", "nginx", "nginx-nosendfile", "go", "ws"]
+SERVER_LABEL = {
+    "hearth": "hearth",
+    "nginx": "nginx",
+    "nginx-nosendfile": "nginx, sendfile+tcp_nopush off",
+    "go": "Go net/http",
+    "ws": "node ws",
+}
+MODE_TITLE = {
+    "pinned": "one worker, servers pinned to core 0, load generator to core 1",
+    "multi": "N workers (N = cores), nothing pinned",
+}
+
+
+def label(server, case):
+    if server.startswith("nginx") and case == "json":
+        return SERVER_LABEL[server] + " → Go"
+    return SERVER_LABEL.get(server, server)
+
+
+def spread(values, fmt):
+    if not values:
+        return "–"
+    med = statistics.median(values)
+    if len(values) == 1:
+        return fmt(med)
+    return f"{fmt(med)} ({fmt(min(values))}–{fmt(max(values))})"
+
+
+def rate(x):
+    return f"{x:,.0f}"
+
+
+def ratio(x):
+    return f"{x:.2f}"
+
+
+def micros(us):
+    return f"{us:.0f} µs" if us < 1000 else f"{us / 1000:.2f} ms"
+
+
+def load(path):
+    runs = defaultdict(dict)   # (mode, case, server, depth) -> rep -> row
+    rss = defaultdict(list)    # (mode, server) -> [(role, hwm, rss)]
+    idle, notes = [], []
+    with open(path) as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            kind = parts[0]
+            if kind == "run":
+                mode, case, server, depth, rep = parts[1:6]
+                rps, p50, p99, cpu, errors = parts[6:11]
+                runs[(mode, case, server, int(depth))][int(rep)] = {
+                    "rps": float(rps), "p50": float(p50), "p99": float(p99),
+                    "cpu": float(cpu), "errors": int(errors)}
+            elif kind == "rss":
+                mode, server, _pid, role, hwm, cur = parts[1:7]
+                rss[(mode, server)].append((role, int(hwm), int(cur)))
+            elif kind == "idle":
+                idle.append(parts[1:7])
+            elif kind == "note" and parts[1] not in notes:
+                notes.append(parts[1])
+    return runs, rss, idle, notes
+
+
+def ratio_cell(runs, key, server):
+    """hearth ÷ server over the repetitions where both ran."""
+    mode, case, _, depth = key
+    hearth = runs.get((mode, case, "hearth", depth), {})
+    mine = runs.get(key, {})
+    values = [hearth[r]["rps"] / mine[r]["rps"] for r in hearth if r in mine and mine[r]["rps"] > 0]
+    return spread(values, ratio)
+
+
+def cases_table(runs, mode, depth, out):
+    rows = []
+    for case, title in CASES:
+        best_nginx = None
+        if depth > 1:
+            medians = {s: statistics.median(r["rps"] for r in runs[(mode, case, s, depth)].values())
+                       for s in ("nginx", "nginx-nosendfile") if (mode, case, s, depth) in runs}
+            if len(medians) > 1:
+                best_nginx = max(medians, key=medians.get)
+        for server in SERVER_ORDER:
+            key = (mode, case, server, depth)
+            if key not in runs:
+                continue
+            reps = runs[key].values()
+            errors = sum(r["errors"] for r in reps)
+            cell = spread([r["rps"] for r in reps], rate)
+            if errors:
+                cell += f" ⚠ {errors} errors"
+            name = label(server, case)
+            if server == best_nginx:
+                name += " (best)"
+            cpu = statistics.median(r["cpu"] for r in reps)
+            row = [title, name, cell]
+            if depth == 1:
+                row += [micros(statistics.median(r["p50"] for r in reps)),
+                        micros(statistics.median(r["p99"] for r in reps))]
+            row += [f"{cpu:.1f}", "" if server == "hearth" else ratio_cell(runs, key, server)]
+            rows.append(row)
+    if not rows:
+        return
+    if depth == 1:
+        head = ["case", "server", "requests/s median (min–max)", "p50", "p99",
+                "CPU µs/req", "hearth ÷ this"]
+    else:
+        head = ["case", "server", f"requests/s, pipelined ×{depth}", "CPU µs/req", "hearth ÷ this"]
+    out.append("| " + " | ".join(head) + " |")
+    out.append("|" + "|".join("---" for _ in head) + "|")
+    for row in rows:
+        out.append("| " + " | ".join(row) + " |")
+    out.append("")
+
+
+def memory_table(rss, out):
+    if not rss:
+        return
+    out.append("| mode | server | processes | peak RSS per worker (VmHWM) | master peak RSS |")
+    out.append("|---|---|---|---|---|")
+    for (mode, server), procs in sorted(rss.items(), key=lambda kv: (kv[0][0] != "pinned", SERVER_ORDER.index(kv[0][1]) if kv[0][1] in SERVER_ORDER else 9)):
+        children = [p for p in procs if p[0] == "child"]
+        roots = [p for p in procs if p[0] == "root"]
+        if children:
+            worker = f"{max(p[1] for p in children) / 1024:.1f} MiB"
+            master = f"{roots[0][1] / 1024:.1f} MiB" if roots else "–"
+        else:
+            worker = f"{roots[0][1] / 1024:.1f} MiB" if roots else "–"
+            master = "(single process)"
+        out.append(f"| {mode} | {SERVER_LABEL.get(server, server)} | {len(procs)} | {worker} | {master} |")
+    out.append("")
+
+
+def idle_table(idle, out):
+    if not idle:
+        return
+    out.append("| server | idle keep-alive connections held (failed) | worker RSS before | after | per connection |")
+    out.append("|---|---|---|---|---|")
+    for mode, server, ok, failed, before, after in idle:
+        ok, before, after = int(ok), int(before), int(after)
+        per = f"{(after - before) * 1024 / ok / 1024:.1f} KiB" if ok else "–"
+        out.append(f"| {SERVER_LABEL.get(server, server)} ({mode}) | {ok:,} ({failed}) | "
+                   f"{before / 1024:.1f} MiB | {after / 1024:.1f} MiB | {per} |")
+    out.append("")
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    runs, rss, idle, notes = load(sys.argv[1])
+    with open(sys.argv[2]) as f:
+        machine = [line.strip() for line in f if line.strip()]
+    out = ["# hearth benchmark", ""]
+    out += [f"- {line}" for line in machine] + [""]
+    modes = []
+    for key in runs:
+        if key[0] not in modes:
+            modes.append(key[0])
+    for mode in modes:
+        out += [f"## {mode}: {MODE_TITLE.get(mode, mode)}", ""]
+        out.append("64 keep-alive connections. CPU µs/req: utime+stime of all the server's processes "
+                   "(nginx → Go: both) from /proc, divided by requests.")
+        out.append("")
+        cases_table(runs, mode, 1, out)
+        depths = sorted({k[3] for k in runs if k[0] == mode and k[3] > 1})
+        for depth in depths:
+            out += [f"### {mode}, wrk pipelining {depth} requests per connection", ""]
+            cases_table(runs, mode, depth, out)
+    if rss:
+        out += ["## Memory", ""]
+        memory_table(rss, out)
+    if idle:
+        out += ["## Idle keep-alive connections (one worker)", ""]
+        idle_table(idle, out)
+    if notes:
+        out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

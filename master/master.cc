@@ -1,0 +1,565 @@
+#include "master/master.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+
+#include <spdlog/spdlog.h>
+
+#include "master/exit_status.h"
+#include "master/listen_socket.h"
+#include "master/pid_file.h"
+#include "shared/logging.h"
+#include "worker/worker_main.h"
+
+namespace hearth {
+
+namespace {
+
+using Ms = std::chrono::milliseconds;
+
+constexpr int kTickMs = 100;                 // longest sleep of the main loop
+constexpr Ms kReloadReadyTimeout{10000};     // new generation must be READY by then
+constexpr Ms kAbortGrace{2000};              // SIGABRT, then SIGKILL after this
+constexpr Ms kStopGrace{1000};               // beyond shutdown_timeout, for the workers' own timer
+constexpr Ms kFastStopGrace{1000};           // SIGTERM, then SIGKILL after this
+constexpr Ms kForkRetry{1000};
+constexpr int kMaxReadsPerTurn = 16;
+constexpr int kMaxReapsPerTurn = 1024;
+
+int clamp_workers(int n) { return std::min(std::max(n, 1), StatusTable::kMaxSlots); }
+
+long long ms_between(std::chrono::steady_clock::time_point from, std::chrono::steady_clock::time_point to) {
+  return std::chrono::duration_cast<Ms>(to - from).count();
+}
+
+// "30 s", "1.5 s"
+std::string seconds_text(uint64_t ms) {
+  return fmt::format("{:g} s", static_cast<double>(ms) / 1000.0);
+}
+
+bool same_logs(const LogConfig& a, const LogConfig& b) {
+  return a.error_log == b.error_log && a.access_log == b.access_log && a.level == b.level;
+}
+
+void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
+
+}  // namespace
+
+Master::Master(CommandLine cl, Config config, int listen_fd, StatusTable* table,
+               std::string reload_status_file)
+    : cl_(std::move(cl)),
+      config_(std::move(config)),
+      listen_fd_(listen_fd),
+      table_(table),
+      reload_status_file_(std::move(reload_status_file)),
+      slots_(StatusTable::kMaxSlots + 1),
+      workers_(clamp_workers(config_.workers)) {
+  if (config_.workers > workers_) {
+    spdlog::warn("workers: {} is more than the {} slots, using {}", config_.workers, workers_, workers_);
+  }
+}
+
+int Master::run() {
+  if (!signals_.install()) {
+    spdlog::critical("cannot install signal handlers: {}", strerror(errno));
+    return 1;
+  }
+  started_unix_ = time(nullptr);
+  set_process_status_table(table_);
+  publish_master();
+  if (!reload_status_file_.empty()) {
+    std::string error;
+    if (!write_reload_status(reload_status_file_, {0, true, "no reload yet"}, &error)) spdlog::error("{}", error);
+  }
+  spdlog::info("master (pid {}) starting {} worker{}", getpid(), workers_, workers_ == 1 ? "" : "s");
+  while (!done()) {
+    wait_for_events();
+    handle_signals();
+    read_channels();
+    reap_workers();
+    kill_stale_workers();
+    advance_reload();
+    manage_workers();
+    advance_stop();
+  }
+  spdlog::info("master (pid {}) exiting", getpid());
+  return 0;
+}
+
+// --- the main loop's steps --------------------------------------------------
+
+void Master::wait_for_events() {
+  std::vector<pollfd> fds;
+  fds.reserve(children_.size() + 1);
+  fds.push_back({signals_.fd(), POLLIN, 0});
+  for (const auto& entry : children_) {
+    if (entry.second.fd >= 0) fds.push_back({entry.second.fd, POLLIN, 0});
+  }
+  // EINTR just means a signal came: its byte is in the pipe.
+  poll(fds.data(), fds.size(), kTickMs);
+}
+
+void Master::handle_signals() {
+  for (int sig : signals_.take()) {
+    switch (sig) {
+      case SIGHUP: begin_reload(); break;
+      case SIGTERM:
+      case SIGQUIT: begin_graceful_stop(sig); break;
+      case SIGINT: begin_fast_stop(); break;
+      case SIGUSR1: reopen_all_logs(); break;
+      case SIGTTIN: change_worker_count(+1); break;
+      case SIGTTOU: change_worker_count(-1); break;
+      default: break;  // SIGCHLD: reaping runs every turn
+    }
+  }
+}
+
+void Master::read_channels() {
+  for (auto& entry : children_) read_channel(entry.second);
+}
+
+void Master::reap_workers() {
+  for (int i = 0; i < kMaxReapsPerTurn; i++) {
+    int status = 0;
+    pid_t pid = waitpid(-1, &status, WNOHANG);
+    if (pid <= 0) return;
+    auto it = children_.find(pid);
+    if (it == children_.end()) continue;
+    read_channel(it->second);  // its last heartbeat may still be in the socket
+    on_child_exit(it->second, status);
+    int slot = it->second.slot;
+    children_.erase(it);
+    publish_slot(slot);
+  }
+}
+
+void Master::kill_stale_workers() {
+  auto now = Clock::now();
+  for (auto& entry : children_) {
+    Child& c = entry.second;
+    if (c.abort_sent_at) {
+      if (!c.sigkill_sent && now - *c.abort_sent_at >= kAbortGrace) kill_child(c, SIGKILL, c.kill_reason);
+      continue;
+    }
+    if (c.sigkill_sent) continue;
+    uint64_t silent = static_cast<uint64_t>(ms_between(c.last_heard, now));
+    if (silent < c.hang_timeout_ms) continue;
+    if (c.ready) {
+      spdlog::error("worker {} (pid {}) missed heartbeats for {}, killing", c.slot, c.pid,
+                    seconds_text(c.hang_timeout_ms));
+      kill_child(c, SIGABRT, "missed heartbeats");
+    } else {
+      spdlog::error("worker {} (pid {}) not ready after {}, killing", c.slot, c.pid,
+                    seconds_text(c.hang_timeout_ms));
+      kill_child(c, SIGABRT, "never ready");
+    }
+  }
+}
+
+void Master::advance_reload() {
+  if (reload_) {
+    int ready = 0;
+    for (const auto& entry : children_) {
+      if (entry.second.generation == reload_->generation && entry.second.ready) ready++;
+    }
+    if (ready >= reload_->workers) {
+      commit_reload();
+    } else if (Clock::now() >= reload_->deadline) {
+      abandon_reload(fmt::format("only {} of {} new workers ready after {}", ready, reload_->workers,
+                                 seconds_text(kReloadReadyTimeout.count())));
+    }
+  }
+  if (!reload_ && reload_again_ && !stopping_) {
+    reload_again_ = false;
+    begin_reload();
+  }
+}
+
+void Master::manage_workers() {
+  if (stopping_) return;
+  auto now = Clock::now();
+  for (int slot = 1; slot <= workers_; slot++) {
+    if (!has_serving_child(slot) && now >= slots_[slot].spawn_not_before) {
+      spawn_worker(slot, generation_, config_, listen_fd_);
+    }
+  }
+  // After TTOU: the serving workers above N drain away.
+  for (auto& entry : children_) {
+    Child& c = entry.second;
+    if (c.generation == generation_ && !c.stopping && c.slot > workers_) send_stop(c);
+  }
+}
+
+void Master::advance_stop() {
+  if (!stopping_ || killed_all_ || children_.empty() || Clock::now() < stop_deadline_) return;
+  spdlog::warn("{} worker{} still running at the stop deadline, killing", children_.size(),
+               children_.size() == 1 ? "" : "s");
+  for (auto& entry : children_) kill_child(entry.second, SIGKILL, "stop deadline");
+  killed_all_ = true;
+}
+
+// --- workers ----------------------------------------------------------------
+
+void Master::spawn_worker(int slot, uint64_t generation, const Config& config, int listen_fd) {
+  auto now = Clock::now();
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    spdlog::error("worker {}: socketpair() failed: {}", slot, strerror(errno));
+    slots_[slot].spawn_not_before = now + kForkRetry;
+    return;
+  }
+  spdlog::default_logger()->flush();  // or the child would write our buffer again
+  SignalBlock block;
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(sv[0]);
+    become_worker(slot, generation, config, listen_fd, sv[1], &block);
+  }
+  int err = errno;
+  block.release();
+  close(sv[1]);
+  if (pid < 0) {
+    close(sv[0]);
+    spdlog::error("worker {}: fork() failed: {}", slot, strerror(err));
+    slots_[slot].spawn_not_before = now + kForkRetry;
+    return;
+  }
+  set_nonblocking(sv[0]);
+  Child& c = children_[pid];
+  c.pid = pid;
+  c.slot = slot;
+  c.generation = generation;
+  c.fd = sv[0];
+  c.forked_at = c.last_heard = now;
+  c.started_unix = time(nullptr);
+  c.hang_timeout_ms = config.supervisor.hang_timeout_ms;
+  spdlog::debug("worker {} (pid {}) forked, generation {}", slot, pid, generation);
+  if (generation == generation_) publish_slot(slot);
+}
+
+void Master::become_worker(int slot, uint64_t generation, const Config& config, int listen_fd,
+                           int channel_fd, SignalBlock* block) {
+  signals_.reset_in_child();
+  block->release();
+  // Nothing of the master's stays open in a worker but its own channel and
+  // its listening socket.
+  for (const auto& entry : children_) {
+    if (entry.second.fd >= 0) close(entry.second.fd);
+  }
+  if (listen_fd_ != listen_fd) close(listen_fd_);
+  if (reload_ && reload_->listen_fd != listen_fd && reload_->listen_fd != listen_fd_) close(reload_->listen_fd);
+  std::string error;
+  if (!open_logs(config.log, "worker " + std::to_string(slot), &error)) {
+    spdlog::error("worker {}: {}", slot, error);
+  }
+  int status = 1;
+  try {
+    status = run_worker(config, listen_fd, channel_fd, WorkerIdentity{slot, generation});
+  } catch (const std::exception& e) {
+    spdlog::critical("worker {}: {}", slot, e.what());
+  }
+  spdlog::default_logger()->flush();
+  _exit(status);
+}
+
+void Master::read_channel(Child& c) {
+  char buf[4096];
+  for (int i = 0; i < kMaxReadsPerTurn && c.fd >= 0; i++) {
+    ssize_t n = read(c.fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+    if (n <= 0) {
+      close_channel(c);  // the worker is on its way out; reaping follows
+      return;
+    }
+    std::vector<Message> messages;
+    std::string error;
+    bool ok = c.decoder.feed(buf, static_cast<size_t>(n), &messages, &error);
+    for (const Message& m : messages) on_message(c, m);
+    if (!ok) {
+      spdlog::error("worker {} (pid {}) sent a bad message ({}), killing it", c.slot, c.pid, error);
+      close_channel(c);
+      kill_child(c, SIGKILL, "bad message");
+    }
+  }
+}
+
+void Master::on_message(Child& c, const Message& m) {
+  switch (m.type) {
+    case MessageType::kReady:
+      on_ready(c);
+      break;
+    case MessageType::kHeartbeat:
+      if (!decode_counters(m.payload, &c.counters)) spdlog::warn("worker {}: short heartbeat", c.slot);
+      c.last_heard = Clock::now();
+      publish_slot(c.slot);
+      break;
+    case MessageType::kRetiring:
+      decode_counters(m.payload, &c.counters);
+      c.last_heard = Clock::now();
+      if (!c.stopping) {
+        c.stopping = true;
+        spdlog::info("worker {} (pid {}) retiring after {} requests, starting its replacement", c.slot,
+                     c.pid, c.counters.requests_served);
+      }
+      publish_slot(c.slot);
+      break;
+    default:
+      spdlog::warn("worker {} (pid {}) sent {}, which only the master sends; ignored", c.slot, c.pid,
+                   message_type_name(m.type));
+      break;
+  }
+}
+
+void Master::on_ready(Child& c) {
+  auto now = Clock::now();
+  c.ready = true;
+  c.last_heard = now;
+  Slot& s = slots_[c.slot];
+  if (c.generation == generation_ && s.died_at) {
+    spdlog::info("worker {} (pid {}) ready, {} ms after its predecessor died", c.slot, c.pid,
+                 ms_between(*s.died_at, now));
+    s.died_at.reset();
+  } else if (c.generation == generation_) {
+    spdlog::info("worker {} (pid {}) ready", c.slot, c.pid);
+  } else {
+    spdlog::info("worker {} (pid {}) ready, generation {}", c.slot, c.pid, c.generation);
+  }
+}
+
+void Master::on_child_exit(Child& c, int status) {
+  close_channel(c);
+  slots_[c.slot].base_requests += c.counters.requests_served;
+  c.counters = Counters();
+  std::string how = describe_exit(status);
+  if (reload_ && c.generation == reload_->generation) {
+    spdlog::error("worker {} (pid {}) of the new generation {} {}", c.slot, c.pid, c.generation, how);
+    abandon_reload(fmt::format("worker {} of the new generation {}", c.slot, how));
+  } else if (c.generation != generation_) {
+    spdlog::info("worker {} (pid {}) of generation {} {}", c.slot, c.pid, c.generation, how);
+  } else if (c.stopping && exited_cleanly(status)) {
+    spdlog::info("worker {} (pid {}) {}", c.slot, c.pid, how);
+  } else {
+    on_unplanned_death(c, how);
+  }
+}
+
+void Master::on_unplanned_death(Child& c, const std::string& how) {
+  auto now = Clock::now();
+  Slot& s = slots_[c.slot];
+  std::string cause = c.kill_reason.empty() ? how : how + " (" + c.kill_reason + ")";
+  spdlog::error("worker {} (pid {}) {}", c.slot, c.pid, cause);
+  s.restarts++;
+  s.last_exit = cause;
+  if (c.stopping || stopping_) return;  // its replacement is running already, or none is wanted
+  auto lived = std::chrono::duration_cast<Ms>(now - c.forked_at);
+  Ms delay = s.backoff.on_death(lived);
+  s.spawn_not_before = now + delay;
+  s.died_at = now;
+  if (delay.count() > 0) {
+    spdlog::warn("worker {} died {} times in a row (crash loop?), next start in {} ms", c.slot,
+                 s.backoff.deaths_in_a_row(), delay.count());
+  }
+}
+
+bool Master::send_message(Child& c, MessageType type) {
+  if (c.fd < 0) return false;
+  std::string frame = encode_frame(type);
+  // The channel is nearly always empty, so a whole tiny frame fits; if it
+  // does not, the worker is not reading and the caller falls back to kill().
+  ssize_t n = send(c.fd, frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  return n == static_cast<ssize_t>(frame.size());
+}
+
+void Master::send_stop(Child& c) {
+  if (c.stopping && c.fd < 0) return;
+  c.stopping = true;
+  if (!send_message(c, MessageType::kStop)) kill(c.pid, SIGTERM);
+}
+
+void Master::kill_child(Child& c, int sig, const std::string& reason) {
+  if (c.sigkill_sent) return;
+  kill(c.pid, sig);
+  c.kill_reason = reason;
+  if (sig == SIGKILL) c.sigkill_sent = true;
+  else if (!c.abort_sent_at) c.abort_sent_at = Clock::now();
+}
+
+void Master::close_channel(Child& c) {
+  if (c.fd < 0) return;
+  close(c.fd);
+  c.fd = -1;
+}
+
+bool Master::has_serving_child(int slot) const {
+  for (const auto& entry : children_) {
+    const Child& c = entry.second;
+    if (c.slot == slot && c.generation == generation_ && !c.stopping) return true;
+  }
+  return false;
+}
+
+// --- signals ----------------------------------------------------------------
+
+void Master::begin_reload() {
+  if (stopping_) return;
+  if (reload_) {
+    spdlog::info("SIGHUP during a reload: reloading again after it");
+    reload_again_ = true;
+    return;
+  }
+  spdlog::info("SIGHUP received, reloading the configuration");
+  Config fresh;
+  std::string error;
+  if (!load_effective_config(cl_, &fresh, &error)) {
+    finish_reload(false, error);
+    return;
+  }
+  Reload r;
+  r.generation = next_generation_++;
+  r.listen_fd = listen_fd_;
+  r.workers = clamp_workers(fresh.workers);
+  r.deadline = Clock::now() + kReloadReadyTimeout;
+  if (fresh.listen_host != config_.listen_host || fresh.listen_port != config_.listen_port) {
+    r.listen_fd = open_listen_socket(fresh.listen_host, fresh.listen_port, &error);
+    if (r.listen_fd < 0) {
+      finish_reload(false, error);
+      return;
+    }
+    spdlog::info("listening on {}", bound_address(r.listen_fd));
+  }
+  r.config = std::move(fresh);
+  reload_ = std::move(r);
+  spdlog::info("starting generation {} with {} worker{}", reload_->generation, reload_->workers,
+               reload_->workers == 1 ? "" : "s");
+  for (int slot = 1; slot <= reload_->workers && reload_; slot++) {
+    spawn_worker(slot, reload_->generation, reload_->config, reload_->listen_fd);
+  }
+}
+
+void Master::commit_reload() {
+  Reload r = std::move(*reload_);
+  reload_.reset();
+  for (auto& entry : children_) {
+    if (entry.second.generation != r.generation) send_stop(entry.second);
+  }
+  if (r.listen_fd != listen_fd_) {
+    close(listen_fd_);  // the old workers keep their own copies while they drain
+    listen_fd_ = r.listen_fd;
+  }
+  bool logs_changed = !same_logs(r.config.log, config_.log);
+  int old_workers = workers_;
+  config_ = std::move(r.config);
+  generation_ = r.generation;
+  workers_ = r.workers;
+  if (logs_changed) {
+    std::string error;
+    if (!open_logs(config_.log, "master", &error)) spdlog::error("reopening logs: {}", error);
+  }
+  auto now = Clock::now();
+  for (int slot = 1; slot < static_cast<int>(slots_.size()); slot++) {
+    slots_[slot].backoff.reset();
+    slots_[slot].spawn_not_before = now;
+    slots_[slot].died_at.reset();
+  }
+  publish_master();
+  for (int slot = 1; slot <= std::max(old_workers, workers_); slot++) publish_slot(slot);
+  finish_reload(true, fmt::format("generation {} serving", generation_));
+}
+
+void Master::abandon_reload(const std::string& reason) {
+  for (auto& entry : children_) {
+    if (entry.second.generation == reload_->generation) kill_child(entry.second, SIGKILL, "reload abandoned");
+  }
+  if (reload_->listen_fd != listen_fd_) close(reload_->listen_fd);
+  reload_.reset();
+  finish_reload(false, reason);
+}
+
+void Master::finish_reload(bool ok, const std::string& message) {
+  if (ok) {
+    spdlog::info("reload done: {}", message);
+  } else {
+    spdlog::error("reload failed: {}; the running workers keep serving", message);
+  }
+  reloads_finished_++;
+  if (reload_status_file_.empty()) return;
+  std::string error;
+  if (!write_reload_status(reload_status_file_, {reloads_finished_, ok, message}, &error)) {
+    spdlog::error("writing the reload status: {}", error);
+  }
+}
+
+void Master::begin_graceful_stop(int sig) {
+  if (stopping_) return;
+  stopping_ = true;
+  uint64_t timeout = config_.supervisor.shutdown_timeout_ms;
+  spdlog::info("{} received, stopping gracefully (at most {})", signal_name(sig), seconds_text(timeout));
+  if (reload_) abandon_reload("the master is stopping");
+  for (auto& entry : children_) send_stop(entry.second);
+  stop_deadline_ = Clock::now() + Ms(timeout) + kStopGrace;
+}
+
+void Master::begin_fast_stop() {
+  if (fast_stop_) return;
+  bool was_stopping = stopping_;
+  stopping_ = fast_stop_ = true;
+  spdlog::info("SIGINT received, stopping now");
+  if (reload_) abandon_reload("the master is stopping");
+  for (auto& entry : children_) kill(entry.second.pid, SIGTERM);
+  auto deadline = Clock::now() + kFastStopGrace;
+  stop_deadline_ = was_stopping ? std::min(stop_deadline_, deadline) : deadline;
+}
+
+void Master::reopen_all_logs() {
+  spdlog::info("SIGUSR1 received, reopening logs");
+  reopen_logs();
+  for (auto& entry : children_) send_message(entry.second, MessageType::kReopen);
+}
+
+void Master::change_worker_count(int delta) {
+  if (stopping_) return;
+  int wanted = clamp_workers(workers_ + delta);
+  spdlog::info("{} received, workers {} -> {}", delta > 0 ? "SIGTTIN" : "SIGTTOU", workers_, wanted);
+  int old = workers_;
+  workers_ = wanted;
+  publish_master();
+  for (int slot = wanted + 1; slot <= old; slot++) publish_slot(slot);
+}
+
+// --- the status table ---------------------------------------------------------
+
+void Master::publish_master() {
+  table_->set_master({getpid(), started_unix_, generation_, workers_});
+}
+
+void Master::publish_slot(int slot) {
+  if (slot < 1 || slot > StatusTable::kMaxSlots) return;
+  const Slot& s = slots_[slot];
+  SlotStatus st;
+  st.requests = s.base_requests;
+  st.restarts = s.restarts;
+  st.last_exit = s.last_exit;
+  for (const auto& entry : children_) {
+    const Child& c = entry.second;
+    if (c.slot != slot) continue;
+    st.requests += c.counters.requests_served;
+    if (c.generation == generation_ && !c.stopping) {
+      st.pid = c.pid;
+      st.started = c.started_unix;
+      st.active_connections = c.counters.active_connections;
+    }
+  }
+  table_->set_slot(slot, st);
+}
+
+}  // namespace hearth

@@ -1,0 +1,142 @@
+// The master process: forks the workers, watches them and replaces them.
+// It runs no request code and has no event loop; its main loop reads like
+// gunicorn's arbiter:
+//
+//   wait (poll on the signal pipe, ~100 ms) -> act on queued signals ->
+//   read worker channels -> reap the dead -> kill the hung ->
+//   advance a reload -> spawn back to N -> advance a stop
+//
+// Signals: HUP reload, TERM/QUIT graceful stop, INT fast stop, USR1 reopen
+// logs, TTIN/TTOU one worker more/fewer, CHLD reap.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ipc/frame.h"
+#include "master/restart_backoff.h"
+#include "master/signal_queue.h"
+#include "shared/command_line.h"
+#include "shared/config.h"
+#include "shared/status_table.h"
+
+namespace hearth {
+
+class Master {
+ public:
+  // `listen_fd` is bound and listening; the master never closes it while it
+  // runs (a reload to a new address replaces it). `table` must outlive the
+  // master. `reload_status_file` ("" = none) receives each reload's outcome.
+  Master(CommandLine cl, Config config, int listen_fd, StatusTable* table,
+         std::string reload_status_file);
+  Master(const Master&) = delete;
+  Master& operator=(const Master&) = delete;
+
+  // Runs until stopped by a signal. Returns the process exit status.
+  int run();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  struct Child {
+    pid_t pid = 0;
+    int slot = 0;
+    uint64_t generation = 0;
+    int fd = -1;                      // master's end of the channel; -1 once closed
+    FrameDecoder decoder;
+    Clock::time_point forked_at;
+    Clock::time_point last_heard;     // fork, READY or the last heartbeat
+    int64_t started_unix = 0;
+    uint64_t hang_timeout_ms = 0;
+    bool ready = false;
+    bool stopping = false;            // asked to stop, or retiring: its slot is free
+    Counters counters;
+    std::string kill_reason;          // set when the master killed it
+    std::optional<Clock::time_point> abort_sent_at;
+    bool sigkill_sent = false;
+  };
+
+  struct Slot {
+    uint64_t base_requests = 0;       // served by the slot's dead workers
+    uint32_t restarts = 0;
+    std::string last_exit;
+    RestartBackoff backoff;
+    Clock::time_point spawn_not_before;
+    std::optional<Clock::time_point> died_at;  // for "ready, N ms after ... died"
+  };
+
+  struct Reload {
+    uint64_t generation = 0;
+    Config config;
+    int listen_fd = -1;
+    int workers = 0;
+    Clock::time_point deadline;
+  };
+
+  // The main loop's steps.
+  void wait_for_events();
+  void handle_signals();
+  void read_channels();
+  void reap_workers();
+  void kill_stale_workers();
+  void advance_reload();
+  void manage_workers();
+  void advance_stop();
+  bool done() const { return stopping_ && children_.empty(); }
+
+  // Workers.
+  void spawn_worker(int slot, uint64_t generation, const Config& config, int listen_fd);
+  [[noreturn]] void become_worker(int slot, uint64_t generation, const Config& config, int listen_fd,
+                                  int channel_fd, SignalBlock* block);
+  void read_channel(Child& c);
+  void on_message(Child& c, const Message& m);
+  void on_ready(Child& c);
+  void on_child_exit(Child& c, int status);
+  void on_unplanned_death(Child& c, const std::string& how);
+  bool send_message(Child& c, MessageType type);
+  void send_stop(Child& c);
+  void kill_child(Child& c, int sig, const std::string& reason);
+  void close_channel(Child& c);
+  bool has_serving_child(int slot) const;
+
+  // Signals.
+  void begin_reload();
+  void commit_reload();
+  void abandon_reload(const std::string& reason);
+  void finish_reload(bool ok, const std::string& message);
+  void begin_graceful_stop(int sig);
+  void begin_fast_stop();
+  void reopen_all_logs();
+  void change_worker_count(int delta);
+
+  // The status table.
+  void publish_master();
+  void publish_slot(int slot);
+
+  CommandLine cl_;
+  Config config_;                     // of the serving generation
+  int listen_fd_;
+  StatusTable* table_;
+  std::string reload_status_file_;
+  SignalQueue signals_;
+  std::map<pid_t, Child> children_;
+  std::vector<Slot> slots_;           // index 1..StatusTable::kMaxSlots
+  int workers_;                       // N: slots the serving generation fills
+  uint64_t generation_ = 1;
+  uint64_t next_generation_ = 2;
+  std::optional<Reload> reload_;
+  bool reload_again_ = false;         // a HUP came during a reload
+  uint64_t reloads_finished_ = 0;
+  int64_t started_unix_ = 0;
+  bool stopping_ = false;
+  bool fast_stop_ = false;
+  bool killed_all_ = false;
+  Clock::time_point stop_deadline_;
+};
+
+}  // namespace hearth

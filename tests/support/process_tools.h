@@ -1,0 +1,50 @@
+// Process helpers for supervisor tests: run the binary to completion, find
+// a master's workers, and kill a tree of processes by pid (for masters that
+// are not our children, like a daemon).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace hearth::test {
+
+// Runs hearth (the binary of hearth_binary()) with `args` until it exits,
+// at most `timeout_ms`. Returns its exit code (-1 on timeout or a signal);
+// *output gets its stdout and stderr.
+int run_hearth(const std::vector<std::string>& args, std::string* output, int timeout_ms = 30000);
+
+// Live processes whose parent is `pid`, from /proc.
+std::vector<pid_t> children_of(pid_t pid);
+// True while `pid` exists and is not a zombie.
+bool process_exists(pid_t pid);
+
+// SIGKILLs `pid` and its children (workers first). For RAII guards.
+void kill_process_tree(pid_t pid);
+
+// Kills a process tree (by pid) when it goes out of scope, pass or fail.
+class ProcessTreeGuard {
+ public:
+  explicit ProcessTreeGuard(pid_t pid = -1) : pid_(pid) {}
+  ~ProcessTreeGuard() { kill_process_tree(pid_); }
+  ProcessTreeGuard(const ProcessTreeGuard&) = delete;
+  ProcessTreeGuard& operator=(const ProcessTreeGuard&) = delete;
+  void reset(pid_t pid) { pid_ = pid; }
+
+ private:
+  pid_t pid_;
+};
+
+// GET /status parsed; a null json when it failed.
+nlohmann::json fetch_status(int port);
+// The workers' pids from a /status document, in slot order (0 = none yet).
+std::vector<int> status_pids(const nlohmann::json& status);
+// Waits until /status lists `count` workers, each with a pid, none of them
+// in `not_in`; returns their pids (empty on timeout).
+std::vector<int> wait_for_workers(int port, size_t count, const std::vector<int>& not_in = {},
+                                  int timeout_ms = 10000);
+
+}  // namespace hearth::test

@@ -1,0 +1,113 @@
+#include "master/pid_file.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+namespace hearth {
+namespace {
+
+class PidFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/hearth-pidfile-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    path_ = dir_ + "/hearth.pid";
+  }
+  void TearDown() override {
+    unlink(path_.c_str());
+    unlink(reload_status_path(path_).c_str());
+    rmdir(dir_.c_str());
+  }
+  void write_raw(const std::string& text) { std::ofstream(path_) << text; }
+
+  std::string dir_, path_;
+};
+
+TEST_F(PidFileTest, WritesAndReadsBack) {
+  std::string error;
+  ASSERT_TRUE(write_pid_file(path_, 4121, &error)) << error;
+  pid_t pid = 0;
+  ASSERT_TRUE(read_pid_file(path_, &pid, &error)) << error;
+  EXPECT_EQ(pid, 4121);
+  std::ifstream in(path_);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "4121\n");
+}
+
+TEST_F(PidFileTest, LeavesNoTemporaryFileBehind) {
+  std::string error;
+  ASSERT_TRUE(write_pid_file(path_, 1, &error));
+  ASSERT_TRUE(write_pid_file(path_, 2, &error));
+  EXPECT_NE(access((path_ + ".tmp." + std::to_string(getpid())).c_str(), F_OK), 0);
+}
+
+TEST_F(PidFileTest, MissingOrGarbageIsAnError) {
+  pid_t pid = 0;
+  std::string error;
+  EXPECT_FALSE(read_pid_file(path_, &pid, &error));
+  EXPECT_NE(error.find(path_), std::string::npos);
+  write_raw("hello\n");
+  EXPECT_FALSE(read_pid_file(path_, &pid, &error));
+  write_raw("-5\n");
+  EXPECT_FALSE(read_pid_file(path_, &pid, &error));
+  write_raw("12x\n");
+  EXPECT_FALSE(read_pid_file(path_, &pid, &error));
+}
+
+TEST_F(PidFileTest, UnwritableFolderIsAnError) {
+  std::string error;
+  EXPECT_FALSE(write_pid_file(dir_ + "/no/such/folder/hearth.pid", 1, &error));
+  EXPECT_NE(error.find("no/such/folder"), std::string::npos) << error;
+}
+
+TEST_F(PidFileTest, RefusesWhenTheNamedProcessIsAlive) {
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  std::string error;
+  ASSERT_TRUE(write_pid_file(path_, child, &error));
+  EXPECT_FALSE(check_not_running(path_, &error));
+  EXPECT_EQ(error, "hearth already running (pid " + std::to_string(child) + ")");
+  kill(child, SIGKILL);
+  ASSERT_EQ(waitpid(child, nullptr, 0), child);
+  // Now the file is stale: starting is fine.
+  EXPECT_TRUE(check_not_running(path_, &error));
+}
+
+TEST_F(PidFileTest, OwnPidAndNoFileAreFine) {
+  std::string error;
+  EXPECT_TRUE(check_not_running(path_, &error));
+  EXPECT_TRUE(check_not_running("", &error));
+  ASSERT_TRUE(write_pid_file(path_, getpid(), &error));
+  EXPECT_TRUE(check_not_running(path_, &error));
+}
+
+TEST_F(PidFileTest, ReloadStatusRoundTrips) {
+  std::string status_path = reload_status_path(path_);
+  EXPECT_EQ(status_path, path_ + ".reload");
+  ReloadStatus s;
+  EXPECT_FALSE(read_reload_status(status_path, &s));
+  std::string error;
+  ASSERT_TRUE(write_reload_status(status_path, {3, false, "/etc/h.json:7:3: syntax error"}, &error));
+  ASSERT_TRUE(read_reload_status(status_path, &s));
+  EXPECT_EQ(s.sequence, 3u);
+  EXPECT_FALSE(s.ok);
+  EXPECT_EQ(s.message, "/etc/h.json:7:3: syntax error");
+  ASSERT_TRUE(write_reload_status(status_path, {4, true, "generation 2 serving"}, &error));
+  ASSERT_TRUE(read_reload_status(status_path, &s));
+  EXPECT_EQ(s.sequence, 4u);
+  EXPECT_TRUE(s.ok);
+  EXPECT_EQ(s.message, "generation 2 serving");
+}
+
+}  // namespace
+}  // namespace hearth
