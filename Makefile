@@ -9,10 +9,12 @@ LDFLAGS  ?=
 LIBS     := -luv -lz -lhttp_parser -lspdlog -lfmt -lbrotlienc -lbrotlidec -lpthread
 
 DEB_PACKAGES := g++ make libuv1-dev zlib1g-dev nlohmann-json3-dev libwebsocketpp-dev \
-                libspdlog-dev libfmt-dev libgtest-dev libhttp-parser-dev libbrotli-dev
+                libspdlog-dev libfmt-dev libgtest-dev libhttp-parser-dev libbrotli-dev \
+                python3-websockets chromium
 DEB_HEADERS  := /usr/include/uv.h /usr/include/zlib.h /usr/include/nlohmann/json.hpp \
                 /usr/include/websocketpp/version.hpp /usr/include/spdlog/spdlog.h \
-                /usr/include/gtest/gtest.h /usr/include/http_parser.h /usr/include/brotli/encode.h
+                /usr/include/gtest/gtest.h /usr/include/http_parser.h /usr/include/brotli/encode.h \
+                /usr/lib/python3/dist-packages/websockets/__init__.py /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Build on every core by default; `make -j1` still wins.
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)

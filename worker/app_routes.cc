@@ -5,6 +5,7 @@
 
 #include <ctime>
 
+#include "worker/websocket/demo_routes.h"
 #include "worker/worker.h"
 
 namespace hearth {
@@ -38,6 +39,8 @@ void register_app_routes(Worker& worker) {
   r.get("/hello/:name", [](const Request& req, Response& res) {
     res.json({{"hello", req.params.at("name")}});
   });
+
+  register_websocket_demo(worker);  // /socket (echo) and /chat (broadcast)
 }
 
 }  // namespace hearth

@@ -9,6 +9,7 @@
 #include "worker/dispatch.h"
 #include "worker/error_page.h"
 #include "worker/response_writer.h"
+#include "worker/websocket/websocket_link.h"
 #include "worker/worker.h"
 
 namespace hearth {
@@ -85,6 +86,10 @@ void Connection::read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
 
 void Connection::on_read(ssize_t nread, const uv_buf_t* buf) {
   if (nread == 0) return;  // EAGAIN
+  if (websocket_ && !lingering_) {
+    websocket_->on_read(nread, buf->base);
+    return;
+  }
   if (nread < 0) {
     // EOF or reset. A response still being written is lost with the peer.
     close();
@@ -124,6 +129,10 @@ bool Connection::process_one(const char* data, size_t len, size_t* consumed) {
   if (!parser_.message_ready()) return *consumed > 0;
   bool keep_alive = parser_.keep_alive() && !parser_.upgrade();
   Request req = parser_.take_request();
+  if (parser_.upgrade() && upgrade_to_websocket(req, data + *consumed, len - *consumed)) {
+    *consumed = len;
+    return false;
+  }
   answer(req, keep_alive);
   // Small answers to pipelined requests are batched into one write at the
   // end of the read; files and big answers go out before parsing on.
@@ -191,7 +200,7 @@ void Connection::resume_input() {
 
 // After a batch of requests: write, then either close, wait, or read on.
 void Connection::finish_batch() {
-  if (closing_) return;
+  if (closing_ || websocket_) return;
   if (!out_.flush()) {
     update_timer();
     return;  // on_output_drained() continues
@@ -211,7 +220,13 @@ void Connection::finish_batch() {
   update_timer();
 }
 
-void Connection::on_output_drained() { finish_batch(); }
+void Connection::on_output_drained() {
+  if (websocket_) {
+    websocket_->on_output_drained();
+    return;
+  }
+  finish_batch();
+}
 
 void Connection::on_output_error(int) { close(); }
 
@@ -238,6 +253,10 @@ void Connection::shutdown_cb(uv_shutdown_t* req, int status) noexcept {
 void Connection::drain() {
   if (draining_ || closing_) return;
   draining_ = true;
+  if (websocket_) {
+    websocket_->drain();
+    return;
+  }
   if (parser_.idle() && out_.empty() && !paused_) set_timer(TimerMode::kDrainGrace, kDrainGraceMs, true);
 }
 
@@ -285,6 +304,9 @@ void Connection::on_timeout() {
     case TimerMode::kBody:
       answer_error(408);
       finish_batch();
+      return;
+    case TimerMode::kWebSocket:
+      websocket_->on_timer();
       return;
     case TimerMode::kKeepAlive:
     case TimerMode::kDrainGrace:

@@ -6,6 +6,7 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "worker/output_queue.h"
@@ -14,6 +15,8 @@
 namespace hearth {
 
 class Worker;
+class WebSocketLink;
+struct Request;
 
 class Connection : public OutputQueue::Listener {
  public:
@@ -31,7 +34,11 @@ class Connection : public OutputQueue::Listener {
   Connection* next = nullptr;
 
  private:
-  enum class TimerMode { kNone, kFirstRequest, kKeepAlive, kHead, kBody, kSend, kLinger, kDrainGrace };
+  // The WebSocket mode of this connection drives the socket and the timer.
+  friend class WebSocketLink;
+
+  enum class TimerMode { kNone, kFirstRequest, kKeepAlive, kHead, kBody, kSend, kLinger, kDrainGrace,
+                         kWebSocket };
 
   explicit Connection(Worker* worker);
   ~Connection() override;
@@ -47,6 +54,9 @@ class Connection : public OutputQueue::Listener {
   void finish_batch();
   void lingering_close();
   bool input_waiting() const;
+  // Switches to WebSocket when `req` is a valid upgrade on a WebSocket route;
+  // `rest` are the bytes after it. Defined in worker/websocket/websocket_link.cc.
+  bool upgrade_to_websocket(Request& req, const char* rest, size_t len);
 
   void on_output_drained() override;
   void on_output_error(int uv_error) override;
@@ -69,6 +79,7 @@ class Connection : public OutputQueue::Listener {
   OutputQueue out_;
   std::string pending_input_;   // bytes received while answering earlier requests
   std::string remote_addr_;
+  std::unique_ptr<WebSocketLink> websocket_;  // set once switched to WebSocket
   TimerMode timer_mode_ = TimerMode::kNone;
   int open_handles_ = 0;
   int fd_ = -1;

@@ -8,6 +8,7 @@
 #include "worker/error_page.h"
 #include "worker/path_normalize.h"
 #include "worker/static_files.h"
+#include "worker/websocket/handshake.h"
 #include "worker/worker.h"
 
 namespace hearth {
@@ -32,6 +33,12 @@ void run_handler(const Handler& handler, const Request& req, Response* res, int 
 }
 
 void route_to_app(Worker& worker, Request& req, Response* res, int client_fd) {
+  if (worker.router().websocket_route(req.path) != nullptr) {
+    // Valid upgrades were handed over before dispatch; this one is not.
+    std::string key;
+    if (check_websocket_upgrade(req, &key, res)) error_page(&req, 400, res);
+    return;
+  }
   Router::Match match = worker.router().match(req.method, req.path);
   switch (match.outcome) {
     case Router::Outcome::kFound:

@@ -97,4 +97,13 @@ Router::Match Router::match(const std::string& method, const std::string& path) 
   return best;
 }
 
+void Router::websocket(std::string path, WebSocketRoute route) {
+  websocket_routes_[std::move(path)] = std::move(route);
+}
+
+const WebSocketRoute* Router::websocket_route(const std::string& path) const {
+  auto it = websocket_routes_.find(path);
+  return it == websocket_routes_.end() ? nullptr : &it->second;
+}
+
 }  // namespace hearth

@@ -7,11 +7,13 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "worker/request.h"
 #include "worker/response.h"
+#include "worker/websocket/websocket.h"
 
 namespace hearth {
 
@@ -36,6 +38,12 @@ class Router {
 
   Match match(const std::string& method, const std::string& path) const;
 
+  // WebSocket routes: exact paths. A valid upgrade request on one switches
+  // the connection to the route's callbacks; any other request gets 426/400.
+  void websocket(std::string path, WebSocketRoute route);
+  // The route for exactly `path`, or nullptr. Stable while the router lives.
+  const WebSocketRoute* websocket_route(const std::string& path) const;
+
  private:
   struct Route {
     std::string method;
@@ -47,6 +55,7 @@ class Router {
   static bool match_segments(const Route& r, const std::string& path,
                              std::map<std::string, std::string>* params);
   std::vector<Route> routes_;
+  std::map<std::string, WebSocketRoute> websocket_routes_;
 };
 
 }  // namespace hearth

@@ -1,0 +1,57 @@
+// The demo page in a real browser: headless Chromium (Debian's `chromium`,
+// installed by `make deps`) loads index.html from a running hearth and runs
+// its script (fetch /json, WebSocket /socket and /chat);
+// tests/process/browser_page.py drives it over the DevTools protocol and
+// waits (at most 30 s) until the page shows the JSON answer and both
+// WebSocket round trips.
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/server_process.h"
+
+namespace hearth::test {
+namespace {
+
+std::string absolute(const std::string& relative) {
+  char* p = realpath(relative.c_str(), nullptr);
+  std::string out = p != nullptr ? p : relative;
+  free(p);
+  return out;
+}
+
+// Runs `cmd`, returns its exit status, output in *out.
+int run(const std::string& cmd, std::string* out) {
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return -1;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out->append(buf, n);
+  int status = pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(WebSocketBrowser, DemoPageShowsJsonAndWebSocketRoundTrips) {
+  ServerProcess server;
+  std::string site = absolute("site");
+  server.config()["root"] = site;
+  server.config()["mounts"] = {{"/public/", site + "/public"}};
+  ASSERT_TRUE(server.start()) << server.error_log();
+
+  std::string dir = __FILE__;
+  dir = dir.substr(0, dir.find_last_of('/') + 1);
+  std::string out;
+  int status = run("timeout -k 5 60 /usr/bin/python3 " + dir + "browser_page.py " +
+                   std::to_string(server.port()) + " 2>&1", &out);
+  EXPECT_EQ(status, 0) << out << server.error_log();
+  EXPECT_NE(out.find("PASS browser"), std::string::npos) << out;
+  EXPECT_NE(out.find("Hello from hearth"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace hearth::test

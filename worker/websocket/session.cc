@@ -1,0 +1,343 @@
+// The only file that includes websocketpp: its headers are heavy to compile.
+//
+// websocketpp with config::core's iostream transport is a pure state machine:
+// read_some() hands it bytes, it answers synchronously through the write and
+// shutdown handlers, and it never starts a thread or a timer. We use our own
+// config so that it also takes no locks (concurrency::none) and logs nothing
+// (log::stub); timers (idle pings, closing-handshake timeout) are the
+// connection's libuv timers, which call ping() and abort().
+//
+// permessage-deflate stays off: websocketpp 0.8.2 checks max_message_size
+// against the compressed payload, so a small compressed frame could inflate
+// past the limit (a decompression bomb).
+#include "worker/websocket/session.h"
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#include <websocketpp/concurrency/none.hpp>
+#include <websocketpp/config/core.hpp>
+#include <websocketpp/logger/stub.hpp>
+#include <websocketpp/server.hpp>
+#pragma GCC diagnostic pop
+
+#include <spdlog/spdlog.h>
+
+#include <exception>
+#include <utility>
+
+#include "worker/websocket/send_budget.h"
+
+namespace hearth {
+
+namespace {
+
+// config::core with no locks, no logging, no extensions and no timers.
+struct SessionConfig : public websocketpp::config::core {
+  typedef SessionConfig type;
+  typedef core base;
+
+  typedef websocketpp::concurrency::none concurrency_type;
+  typedef websocketpp::log::stub elog_type;
+  typedef websocketpp::log::stub alog_type;
+  static bool const enable_multithreading = false;
+
+  struct transport_config : public base::transport_config {
+    typedef type::concurrency_type concurrency_type;
+    typedef type::elog_type elog_type;
+    typedef type::alog_type alog_type;
+    typedef type::request_type request_type;
+    typedef type::response_type response_type;
+    static bool const enable_multithreading = false;
+  };
+  typedef websocketpp::transport::iostream::endpoint<transport_config> transport_type;
+
+  // 0 disables websocketpp's own timers (the transport has none anyway).
+  static const long timeout_open_handshake = 0;
+  static const long timeout_close_handshake = 0;
+  static const long timeout_pong = 0;
+
+  static const websocketpp::log::level elog_level = websocketpp::log::elevel::none;
+  static const websocketpp::log::level alog_level = websocketpp::log::alevel::none;
+
+  static const bool enable_extensions = false;
+};
+
+using Server = websocketpp::server<SessionConfig>;
+using ConnectionPtr = Server::connection_ptr;
+namespace wsp = websocketpp;
+
+// One endpoint for the process: it only holds defaults and makes connections.
+// Never destroyed, so that no connection outlives it at exit.
+Server& endpoint() {
+  static Server* server = [] {
+    auto* s = new Server();
+    s->set_user_agent("hearth");
+    return s;
+  }();
+  return *server;
+}
+
+uint64_t next_session_id() {
+  static uint64_t next = 1;
+  return next++;
+}
+
+// The largest prefix of `s` of at most `max` bytes that does not split a
+// UTF-8 sequence (close reasons are limited to 123 bytes).
+std::string_view utf8_prefix(std::string_view s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) n--;
+  return s.substr(0, n);
+}
+
+// Codes an endpoint may put in a close frame (RFC 6455 7.4, IANA registry):
+// not 1004-1006 or 1015, which mean "none" or "no close frame at all".
+bool sendable_close_code(uint16_t code) {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+         (code >= 3000 && code <= 4999);
+}
+
+// Frame header bytes the server adds to a payload (unmasked: 2, 4 or 10).
+constexpr size_t kMaxFrameHeader = 10;
+constexpr size_t kMaxControlPayload = 125;
+
+}  // namespace
+
+struct WebSocketSession::Impl {
+  WebSocketSession* self = nullptr;
+  const WebSocketRoute* route = nullptr;
+  WebSocketLimits limits;
+  std::string path;
+  std::string remote_addr;
+  uint64_t id = 0;
+  Output output;
+  std::function<void()> on_end;
+  SendBudget budget{0};
+  ConnectionPtr con;
+  bool opened = false;         // on_open was called
+  bool close_reported = false; // on_close was called
+  bool ended = false;          // websocketpp shut the connection down
+  uint16_t close_code = 0;
+
+  void install_handlers();
+  void report_close();
+  void on_app_exception(const char* callback, const char* what);
+
+  // Runs an app callback; an exception closes the socket with 1011.
+  template <typename F>
+  void call_app(const char* name, F&& f) {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      on_app_exception(name, e.what());
+    } catch (...) {
+      on_app_exception(name, "unknown exception");
+    }
+  }
+};
+
+void WebSocketSession::Impl::on_app_exception(const char* callback, const char* what) {
+  spdlog::error("websocket {} {}: {} threw: {}", path, id, callback, what);
+  if (con && con->get_state() == wsp::session::state::open) {
+    wsp::lib::error_code ec;
+    con->close(ws_close::kInternalError, "internal error", ec);
+  }
+}
+
+void WebSocketSession::Impl::install_handlers() {
+  con->set_write_handler([this](wsp::connection_hdl, const char* buf, size_t len) {
+    budget.queued(len);
+    if (output) output(std::string(buf, len));
+    return wsp::lib::error_code();
+  });
+  // A frame is a header and a payload buffer: hand them over as one piece.
+  con->set_vector_write_handler([this](wsp::connection_hdl, const std::vector<wsp::transport::buffer>& bufs) {
+    std::string bytes;
+    size_t total = 0;
+    for (const auto& b : bufs) total += b.len;
+    bytes.reserve(total);
+    for (const auto& b : bufs) bytes.append(b.buf, b.len);
+    budget.queued(total);
+    if (output) output(std::move(bytes));
+    return wsp::lib::error_code();
+  });
+  con->set_shutdown_handler([this](wsp::connection_hdl) {
+    ended = true;
+    if (on_end) on_end();
+    return wsp::lib::error_code();
+  });
+  con->set_open_handler([this](wsp::connection_hdl) {
+    opened = true;
+    if (route->on_open) call_app("on_open", [&] { route->on_open(*self); });
+  });
+  con->set_message_handler([this](wsp::connection_hdl, Server::message_ptr msg) {
+    if (!route->on_message) return;
+    bool binary = msg->get_opcode() == wsp::frame::opcode::binary;
+    const std::string& payload = msg->get_payload();
+    call_app("on_message", [&] { route->on_message(*self, payload, binary); });
+  });
+  con->set_close_handler([this](wsp::connection_hdl) { report_close(); });
+  // A client that pings but never reads would otherwise grow our output with pongs.
+  con->set_ping_handler([this](wsp::connection_hdl, std::string payload) {
+    if (budget.fits(payload.size() + kMaxFrameHeader)) return true;
+    self->close(ws_close::kPolicyViolation, "send buffer full");
+    return false;
+  });
+}
+
+// The code the client sent; else the one we sent failing the connection;
+// else 1006 (no closing handshake).
+void WebSocketSession::Impl::report_close() {
+  if (close_reported || !opened) return;
+  close_reported = true;
+  uint16_t code = ws_close::kAbnormal;
+  std::string reason;
+  if (con) {
+    if (con->get_remote_close_code() != wsp::close::status::abnormal_close) {
+      code = con->get_remote_close_code();
+      reason = con->get_remote_close_reason();
+    } else if (con->get_local_close_code() != wsp::close::status::abnormal_close) {
+      code = con->get_local_close_code();
+      reason = con->get_local_close_reason();
+    }
+  }
+  close_code = code;
+  if (route->on_close) call_app("on_close", [&] { route->on_close(*self, code, reason); });
+}
+
+WebSocketSession::WebSocketSession(const WebSocketRoute* route, WebSocketLimits limits,
+                                   std::string path, std::string remote_addr, Output output,
+                                   std::function<void()> on_end)
+    : impl_(new Impl) {
+  impl_->self = this;
+  impl_->route = route;
+  impl_->limits = limits;
+  impl_->path = std::move(path);
+  impl_->remote_addr = std::move(remote_addr);
+  impl_->id = next_session_id();
+  impl_->output = std::move(output);
+  impl_->on_end = std::move(on_end);
+  impl_->budget = SendBudget(limits.send_buffer_bytes);
+}
+
+WebSocketSession::~WebSocketSession() {
+  impl_->on_end = nullptr;  // the owner is going away: nobody to tell
+  impl_->output = nullptr;
+  abort();
+  // Handlers point at impl_: drop them with the connection.
+  impl_->con.reset();
+}
+
+void WebSocketSession::start(std::string_view key) {
+  if (impl_->con) return;
+  wsp::lib::error_code ec;
+  impl_->con = endpoint().get_connection();
+  if (!impl_->con) {
+    impl_->ended = true;
+    return;
+  }
+  impl_->con->set_remote_endpoint(impl_->remote_addr);
+  impl_->con->set_max_message_size(impl_->limits.max_message_bytes);
+  impl_->install_handlers();
+  // The HTTP layer parsed and checked the real request; websocketpp gets a
+  // minimal one it is sure to accept, with the client's key.
+  std::string request = "GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+                        "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ";
+  request.append(key);
+  request.append("\r\n\r\n");
+  try {
+    impl_->con->start();
+  } catch (const std::exception& e) {
+    spdlog::error("websocket {}: start failed: {}", impl_->path, e.what());
+    impl_->ended = true;
+    return;
+  }
+  feed(request.data(), request.size());
+}
+
+void WebSocketSession::feed(const char* data, size_t n) {
+  if (!impl_->con) return;
+  try {
+    while (n > 0 && !impl_->ended) {
+      size_t used = impl_->con->read_some(data, n);
+      if (used == 0) break;  // websocketpp stopped reading: the protocol is over
+      data += used;
+      n -= used;
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("websocket {} {}: {}", impl_->path, impl_->id, e.what());
+    abort();
+  }
+}
+
+void WebSocketSession::eof() {
+  if (impl_->con && !impl_->ended) {
+    try {
+      impl_->con->eof();
+    } catch (const std::exception&) {
+    }
+  }
+  abort();  // when websocketpp was not reading, eof() did nothing
+}
+
+void WebSocketSession::abort() {
+  if (impl_->con && !impl_->ended) {
+    try {
+      impl_->con->terminate(wsp::error::make_error_code(wsp::error::close_handshake_timeout));
+    } catch (const std::exception&) {
+    }
+  }
+  impl_->ended = true;
+  impl_->report_close();
+}
+
+
+void WebSocketSession::written(size_t n) { impl_->budget.written(n); }
+
+bool WebSocketSession::wants_close() const { return impl_->ended; }
+
+bool WebSocketSession::closing() const {
+  return impl_->ended || !impl_->con || impl_->con->get_state() != wsp::session::state::open;
+}
+
+uint16_t WebSocketSession::close_code() const { return impl_->close_code; }
+
+bool WebSocketSession::send(std::string_view data, bool binary) {
+  if (!is_open()) return false;
+  if (!impl_->budget.fits(data.size() + kMaxFrameHeader)) {
+    close(ws_close::kPolicyViolation, "send buffer full");
+    return false;
+  }
+  wsp::lib::error_code ec = impl_->con->send(
+      data.data(), data.size(), binary ? wsp::frame::opcode::binary : wsp::frame::opcode::text);
+  return !ec;
+}
+
+bool WebSocketSession::close(uint16_t code, std::string_view reason) {
+  if (!is_open() || !sendable_close_code(code)) return false;
+  wsp::lib::error_code ec;
+  std::string r(utf8_prefix(reason, kMaxControlPayload - 2));
+  impl_->con->close(static_cast<wsp::close::status::value>(code), r, ec);
+  return !ec;
+}
+
+bool WebSocketSession::ping(std::string_view payload) {
+  if (!is_open() || payload.size() > kMaxControlPayload) return false;
+  if (!impl_->budget.fits(payload.size() + kMaxFrameHeader)) return false;
+  wsp::lib::error_code ec;
+  impl_->con->ping(std::string(payload), ec);
+  return !ec;
+}
+
+bool WebSocketSession::is_open() const {
+  return impl_->con && !impl_->ended && impl_->con->get_state() == wsp::session::state::open;
+}
+
+size_t WebSocketSession::buffered_bytes() const { return impl_->budget.pending(); }
+const std::string& WebSocketSession::path() const { return impl_->path; }
+const std::string& WebSocketSession::remote_addr() const { return impl_->remote_addr; }
+uint64_t WebSocketSession::id() const { return impl_->id; }
+
+}  // namespace hearth
