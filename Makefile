@@ -9,12 +9,13 @@ LDFLAGS  ?=
 LIBS     := -luv -lz -lhttp_parser -lspdlog -lfmt -lbrotlienc -lbrotlidec -lpthread
 
 DEB_PACKAGES := g++ make libuv1-dev zlib1g-dev nlohmann-json3-dev libwebsocketpp-dev \
-                libspdlog-dev libfmt-dev libgtest-dev libhttp-parser-dev libbrotli-dev \
-                python3-websockets chromium
+                libspdlog-dev libfmt-dev libgtest-dev libhttp-parser-dev libbrotli-dev
 DEB_HEADERS  := /usr/include/uv.h /usr/include/zlib.h /usr/include/nlohmann/json.hpp \
                 /usr/include/websocketpp/version.hpp /usr/include/spdlog/spdlog.h \
-                /usr/include/gtest/gtest.h /usr/include/http_parser.h /usr/include/brotli/encode.h \
-                /usr/lib/python3/dist-packages/websockets/__init__.py /usr/bin/chromium
+                /usr/include/gtest/gtest.h /usr/include/http_parser.h /usr/include/brotli/encode.h
+# Only the tests need these: a WebSocket client nobody here wrote, and a browser.
+TEST_DEB_PACKAGES := python3-websockets chromium
+TEST_DEB_FILES    := /usr/lib/python3/dist-packages/websockets/__init__.py /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Build on every core by default; `make -j1` still wins.
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
@@ -27,7 +28,7 @@ PROC_SRCS := $(wildcard tests/process/*.cc)
 SUPPORT_SRCS := $(wildcard tests/support/*.cc)
 GTEST_LIBS := -lgtest_main -lgtest
 
-.PHONY: all deps run test asan clean bench
+.PHONY: all deps test-deps run test asan clean bench
 all: deps $(BUILD)/hearth
 
 deps:
@@ -35,6 +36,13 @@ deps:
 	if [ -n "$$missing" ]; then \
 	  echo "installing build dependencies: $(DEB_PACKAGES)"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PACKAGES); \
+	fi
+
+test-deps:
+	@missing=""; for f in $(TEST_DEB_FILES); do [ -e $$f ] || missing=1; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing test dependencies: $(TEST_DEB_PACKAGES)"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_DEB_PACKAGES); \
 	fi
 
 $(BUILD)/%.o: %.cc | deps
@@ -57,7 +65,7 @@ $(BUILD)/process_tests: $(PROC_SRCS:%.cc=$(BUILD)/%.o) $(SUPPORT_SRCS:%.cc=$(BUI
 run: all
 	$(BUILD)/hearth -c etc/hearth.json
 
-test: deps $(BUILD)/hearth $(BUILD)/unit_tests $(BUILD)/process_tests
+test: deps test-deps $(BUILD)/hearth $(BUILD)/unit_tests $(BUILD)/process_tests
 	HEARTH_BIN=$(BUILD)/hearth tests/run_all.sh $(BUILD)/unit_tests $(BUILD)/process_tests
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own build folder.
