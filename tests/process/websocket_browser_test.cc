@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/process_tools.h"
 #include "tests/support/server_process.h"
 
 namespace hearth::test {
@@ -25,17 +26,6 @@ std::string absolute(const std::string& relative) {
   return out;
 }
 
-// Runs `cmd`, returns its exit status, output in *out.
-int run(const std::string& cmd, std::string* out) {
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return -1;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out->append(buf, n);
-  int status = pclose(p);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 TEST(WebSocketBrowser, DemoPageShowsJsonAndWebSocketRoundTrips) {
   ServerProcess server;
   std::string site = absolute("site");
@@ -46,8 +36,8 @@ TEST(WebSocketBrowser, DemoPageShowsJsonAndWebSocketRoundTrips) {
   std::string dir = __FILE__;
   dir = dir.substr(0, dir.find_last_of('/') + 1);
   std::string out;
-  int status = run("timeout -k 5 60 /usr/bin/python3 " + dir + "browser_page.py " +
-                   std::to_string(server.port()) + " 2>&1", &out);
+  int status = run_command("timeout -k 5 60 /usr/bin/python3 " + dir + "browser_page.py " +
+                           std::to_string(server.port()) + " 2>&1", &out);
   EXPECT_EQ(status, 0) << out << server.error_log();
   EXPECT_NE(out.find("PASS browser"), std::string::npos) << out;
   EXPECT_NE(out.find("Hello from hearth"), std::string::npos) << out;

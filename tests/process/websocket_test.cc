@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "tests/process/serve_fixture.h"
+#include "tests/support/process_tools.h"
 
 namespace hearth::test {
 namespace {
@@ -179,22 +180,6 @@ class RawSocket {
   std::string buffer_;
   bool eof_ = false;
 };
-
-// Runs tests/process/websocket_client.py; returns its exit status, output in *out.
-int run_client_script(const std::vector<std::string>& args, std::string* out) {
-  std::string dir = __FILE__;
-  dir = dir.substr(0, dir.find_last_of('/') + 1);
-  std::string cmd = "timeout 90 /usr/bin/python3 " + dir + "websocket_client.py";
-  for (const std::string& a : args) cmd += " " + a;
-  cmd += " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return -1;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out->append(buf, n);
-  int status = pclose(p);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 class WebSocketTest : public ServeTest {
  protected:
@@ -394,19 +379,19 @@ TEST_F(WebSocketTest, GracefulStopSends1001) {
 
 TEST_F(WebSocketTest, ClientLibraryEchoSizesFragmentsPingAndCloseCodes) {
   std::string out;
-  EXPECT_EQ(run_client_script({"echo", std::to_string(port_)}, &out), 0) << out;
+  EXPECT_EQ(run_websocket_client({"echo", std::to_string(port_)}, &out), 0) << out;
   EXPECT_NE(out.find("PASS echo"), std::string::npos) << out;
 }
 
 TEST_F(WebSocketTest, ClientLibraryHundredConcurrentConnections) {
   std::string out;
-  EXPECT_EQ(run_client_script({"concurrent", std::to_string(port_), "100", "10"}, &out), 0) << out;
+  EXPECT_EQ(run_websocket_client({"concurrent", std::to_string(port_), "100", "10"}, &out), 0) << out;
   EXPECT_NE(out.find("PASS concurrent"), std::string::npos) << out;
 }
 
 TEST_F(WebSocketTest, ClientLibraryChatWithinOneWorker) {
   std::string out;
-  EXPECT_EQ(run_client_script({"chat", std::to_string(port_), "1"}, &out), 0) << out;
+  EXPECT_EQ(run_websocket_client({"chat", std::to_string(port_), "1"}, &out), 0) << out;
   EXPECT_NE(out.find("PASS chat"), std::string::npos) << out;
 }
 

@@ -14,34 +14,11 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/http_client.h"
+#include "tests/support/process_tools.h"
 #include "tests/support/server_process.h"
 
 namespace hearth::test {
 namespace {
-
-// Runs tests/process/websocket_client.py; returns its exit status, output in *out.
-int run_client_script(const std::vector<std::string>& args, std::string* out) {
-  std::string dir = __FILE__;
-  dir = dir.substr(0, dir.find_last_of('/') + 1);
-  std::string cmd = "timeout 90 /usr/bin/python3 " + dir + "websocket_client.py";
-  for (const std::string& a : args) cmd += " " + a;
-  cmd += " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return -1;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out->append(buf, n);
-  int status = pclose(p);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::vector<pid_t> children_of(pid_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
-  std::vector<pid_t> out;
-  pid_t child;
-  while (f >> child) out.push_back(child);
-  return out;
-}
 
 class WebSocketWorkersTest : public ::testing::Test {
  protected:
@@ -63,18 +40,18 @@ class WebSocketWorkersTest : public ::testing::Test {
 
 TEST_F(WebSocketWorkersTest, ChatMessagesReachClientsOnEveryWorker) {
   std::string out;
-  EXPECT_EQ(run_client_script({"chat", port(), "2"}, &out), 0) << out;
+  EXPECT_EQ(run_websocket_client({"chat", port(), "2"}, &out), 0) << out;
   EXPECT_NE(out.find("PASS chat"), std::string::npos) << out;
 }
 
 TEST_F(WebSocketWorkersTest, KilledWorkerDropsOnlyItsOwnClients) {
   std::string out;
-  EXPECT_EQ(run_client_script({"crash", port(), "2"}, &out), 0) << out << server_.error_log();
+  EXPECT_EQ(run_websocket_client({"crash", port(), "2"}, &out), 0) << out << server_.error_log();
   EXPECT_NE(out.find("PASS crash"), std::string::npos) << out;
   // The master replaced the worker; new clients are served.
   EXPECT_TRUE(eventually(5000, [&] { return children_of(server_.pid()).size() >= 3; }));
   out.clear();
-  EXPECT_EQ(run_client_script({"echo", port()}, &out), 0) << out;
+  EXPECT_EQ(run_websocket_client({"echo", port()}, &out), 0) << out;
 }
 
 TEST_F(WebSocketWorkersTest, ReloadClosesOldGenerationSocketsWith1001) {

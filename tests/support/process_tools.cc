@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -115,6 +116,24 @@ std::vector<int> wait_for_workers(int port, size_t count, const std::vector<int>
   });
   if (!ok) pids.clear();
   return pids;
+}
+
+int run_command(const std::string& cmd, std::string* out) {
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return -1;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out->append(buf, n);
+  int status = pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int run_websocket_client(const std::vector<std::string>& args, std::string* out) {
+  std::string dir = __FILE__;  // tests/support/process_tools.cc
+  dir = dir.substr(0, dir.find_last_of('/') + 1) + "../process/";
+  std::string cmd = "timeout 90 /usr/bin/python3 " + dir + "websocket_client.py";
+  for (const std::string& a : args) cmd += " " + a;
+  return run_command(cmd + " 2>&1", out);
 }
 
 }  // namespace hearth::test

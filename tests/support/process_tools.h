@@ -19,6 +19,12 @@ int run_hearth(const std::vector<std::string>& args, std::string* output, int ti
 
 // Live processes whose parent is `pid`, from /proc.
 std::vector<pid_t> children_of(pid_t pid);
+
+// Runs a shell command; returns its exit status (-1 if it did not exit), output in *out.
+int run_command(const std::string& cmd, std::string* out);
+// Runs tests/process/websocket_client.py (a real WebSocket client, Python
+// `websockets`) with `args`, bounded to 90 s; output in *out.
+int run_websocket_client(const std::vector<std::string>& args, std::string* out);
 // True while `pid` exists and is not a zombie.
 bool process_exists(pid_t pid);
 
