@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "worker/headers.h"
 
@@ -12,8 +13,9 @@ namespace hearth {
 // A negative mtime (before 1970) is written as 0.
 std::string make_etag(int64_t mtime, uint64_t size);
 
+// Views into strings the caller keeps (a cached file's or gzip's ETag).
 struct Validators {
-  std::string etag;  // with quotes, maybe W/ prefixed
+  std::string_view etag;  // with quotes, maybe W/ prefixed
   int64_t mtime;     // Last-Modified, unix seconds
 };
 

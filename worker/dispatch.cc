@@ -57,7 +57,7 @@ void route_to_app(Worker& worker, Request& req, Response* res, int client_fd) {
 
 // Error statuses set without a body get the standard page.
 void fill_error_body(const Request& req, Response* res) {
-  if (res->status < 400 || !res->body.empty() || !res->parts.empty() || res->stream) return;
+  if (res->status < 400 || !res->body_bytes().empty() || !res->parts.empty() || res->stream) return;
   Headers kept = res->headers;
   error_page(&req, res->status, res);
   for (const auto& field : kept.fields()) {

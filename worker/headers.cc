@@ -1,15 +1,21 @@
 #include "worker/headers.h"
 
 #include <algorithm>
-#include <cctype>
 
 namespace hearth {
+
+namespace {
+
+// ASCII only, as HTTP field names are; std::tolower would consult the locale
+// for every byte of every lookup.
+inline unsigned char lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? c | 0x20 : c; }
+
+}  // namespace
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); i++) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
+    if (lower(static_cast<unsigned char>(a[i])) != lower(static_cast<unsigned char>(b[i]))) return false;
   }
   return true;
 }
@@ -27,6 +33,7 @@ void Headers::set(std::string_view name, std::string_view value) {
 }
 
 void Headers::add(std::string_view name, std::string_view value) {
+  if (fields_.empty()) fields_.reserve(8);  // a typical response: one allocation
   fields_.emplace_back(std::string(name), std::string(value));
 }
 

@@ -44,6 +44,18 @@ void OutputQueue::push(std::string bytes) {
   items_.push_back(std::move(item));
 }
 
+bool OutputQueue::write(std::string_view bytes) {
+  if (items_.empty() && !write_in_flight_ && error_ == 0 && !bytes.empty()) {
+    uv_buf_t buf = uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
+    int written = uv_try_write(stream_, &buf, 1);
+    if (written > 0) bytes.remove_prefix(static_cast<size_t>(written));
+    if (bytes.empty()) return true;
+    // A failed write is tried again by flush(), which reports it.
+  }
+  push(std::string(bytes));
+  return flush();
+}
+
 void OutputQueue::push_file(std::shared_ptr<const OpenFile> file, uint64_t offset, uint64_t length) {
   if (length == 0) return;
   Item item(Item::Kind::kFile);

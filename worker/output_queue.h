@@ -11,6 +11,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "worker/response.h"
 
@@ -35,6 +36,10 @@ class OutputQueue {
   OutputQueue& operator=(const OutputQueue&) = delete;
 
   void push(std::string bytes);
+  // Writes `bytes` straight from the caller's buffer when nothing is queued
+  // ahead and the socket takes them, copying only what it did not take.
+  // Returns like flush().
+  bool write(std::string_view bytes);
   void push_file(std::shared_ptr<const OpenFile> file, uint64_t offset, uint64_t length);
   // `chunked`: frame each piece with HTTP/1.1 chunked encoding.
   void push_stream(std::shared_ptr<BodyStream> stream, bool chunked);

@@ -44,7 +44,7 @@ void Response::html(std::string s, int status_code) {
 
 uint64_t Response::body_length() const {
   if (stream) return 0;
-  if (parts.empty()) return body.size();
+  if (parts.empty()) return body_bytes().size();
   uint64_t n = 0;
   for (const BodyPart& p : parts) n += p.size();
   return n;

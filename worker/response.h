@@ -67,6 +67,9 @@ struct Response {
   int status = 200;
   Headers headers;
   std::string body;                     // used when `parts` and `stream` are empty
+  // Instead of `body`: bytes that live in a cache (a small file, a gzip),
+  // shared rather than copied for each response.
+  std::shared_ptr<const std::string> shared_body;
   std::vector<BodyPart> parts;          // files and multipart bodies
   std::shared_ptr<BodyStream> stream;   // sent with chunked encoding
   bool close_connection = false;        // add Connection: close and close after
@@ -78,6 +81,8 @@ struct Response {
 
   // Bytes of the body as sent (stream: unknown, returns 0).
   uint64_t body_length() const;
+  // The in-memory body: shared_body when set, else body.
+  const std::string& body_bytes() const { return shared_body ? *shared_body : body; }
 };
 
 const char* status_reason(int status);

@@ -1,6 +1,5 @@
 #include "worker/response_writer.h"
 
-#include <cstdio>
 
 namespace hearth {
 
@@ -15,10 +14,15 @@ void append_header(std::string* out, const std::string& name, const std::string&
   out->append("\r\n", 2);
 }
 
+// "HTTP/1.x NNN Reason\r\n" by hand: snprintf was 8 % of the
+// instructions of a cached static response (callgrind).
 void append_status_line(std::string* out, int http_minor, int status) {
-  char line[64];
-  int n = snprintf(line, sizeof line, "HTTP/1.%d %d %s\r\n", http_minor, status, status_reason(status));
-  out->append(line, n);
+  if (status < 100 || status > 999) status = 500;
+  char code[4] = {char('0' + status / 100), char('0' + status / 10 % 10), char('0' + status % 10), ' '};
+  out->append(http_minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ", 9);
+  out->append(code, 4);
+  out->append(status_reason(status));
+  out->append("\r\n", 2);
 }
 
 }  // namespace
@@ -55,7 +59,7 @@ void serialize_head(const Response& res, ResponseContext* ctx, std::string* out)
 
 uint64_t write_response(Response& res, ResponseContext* ctx, OutputQueue* out) {
   std::string head;
-  head.reserve(256 + res.body.size());
+  head.reserve(256 + res.body_bytes().size());
   serialize_head(res, ctx, &head);
   bool send_body = !ctx->head_request && status_has_body(res.status);
   if (!send_body) {
@@ -67,7 +71,7 @@ uint64_t write_response(Response& res, ResponseContext* ctx, OutputQueue* out) {
     out->push(std::move(head));
     out->push_stream(std::move(res.stream), ctx->http_minor >= 1);
   } else if (res.parts.empty()) {
-    head += res.body;  // one buffer: one write for head and body
+    head += res.body_bytes();  // one buffer: one write for head and body
     out->push(std::move(head));
   } else {
     out->push(std::move(head));

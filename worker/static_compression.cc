@@ -41,10 +41,8 @@ StaticCompression::Choice StaticCompression::choose(const Request& req, const st
   return c;
 }
 
-// The gzip of this version of the file, from the cache or made now.
-std::shared_ptr<const CompressionCache::Entry> StaticCompression::compressed(
+std::shared_ptr<const CompressionCache::Entry> StaticCompression::compress(
     const OpenFile& file, const FileVersion& version) {
-  if (auto hit = cache_.find(version, config_.level)) return hit;
   std::string gz, error;
   if (!gzip_file(file.fd, version, config_.level, &gz, &error)) {
     spdlog::warn("gzip of fd {} (inode {}) failed: {}; sending it uncompressed", file.fd,
@@ -62,30 +60,38 @@ bool StaticCompression::serve_on_the_fly(const Request& req,
   // than the open-file cache's snapshot.
   FileVersion version;
   if (!file_version_of_fd(file->fd, &version)) return false;
-  Validators v{weak_etag(make_etag(version.mtime_seconds(), version.size)), version.mtime_seconds()};
+  // A cached gzip of this version carries its ETag: no formatting per request.
+  std::shared_ptr<const CompressionCache::Entry> entry;
+  if (version.size <= config_.stream_above) entry = cache_.find(version, config_.level);
+  std::string fresh_etag;
+  if (entry == nullptr) fresh_etag = weak_etag(make_etag(version.mtime_seconds(), version.size));
+  Validators v{entry != nullptr ? entry->etag : fresh_etag, version.mtime_seconds()};
   Precondition pre = evaluate_preconditions(req.headers, req.method, v);
   if (pre == Precondition::kFailed) {
     res->status = 412;
     return true;
   }
+  // The snapshot's date string, unless the file changed since.
+  std::string fresh_date;
+  if (v.mtime != file->mtime) fresh_date = format_http_date(v.mtime);
+  const std::string& last_modified = v.mtime == file->mtime ? file->last_modified : fresh_date;
   if (pre == Precondition::kNotModified) {
     res->status = 304;
-    res->headers.set("Last-Modified", format_http_date(v.mtime));
-    res->headers.set("ETag", v.etag);
+    res->headers.add("Last-Modified", last_modified);
+    res->headers.add("ETag", v.etag);
     return true;
   }
-  std::shared_ptr<const CompressionCache::Entry> entry;
-  if (version.size <= config_.stream_above) {
-    entry = compressed(*file, version);
+  if (version.size <= config_.stream_above && entry == nullptr) {
+    entry = compress(*file, version);
     if (entry == nullptr) return false;
   }
   res->status = 200;
-  res->headers.set("Last-Modified", format_http_date(v.mtime));
-  res->headers.set("ETag", v.etag);
-  res->headers.set("Content-Type", content_type);
-  res->headers.set("Content-Encoding", "gzip");
+  res->headers.add("Last-Modified", last_modified);
+  res->headers.add("ETag", v.etag);
+  res->headers.add("Content-Type", content_type);
+  res->headers.add("Content-Encoding", "gzip");
   if (entry != nullptr) {
-    res->body = entry->bytes;
+    res->shared_body = std::shared_ptr<const std::string>(entry, &entry->bytes);
   } else {
     res->stream = std::make_shared<GzipFileStream>(file, version, config_.level);
   }

@@ -69,8 +69,9 @@ class StaticCompression {
   const CompressionCache& cache() const { return cache_; }
 
  private:
-  std::shared_ptr<const CompressionCache::Entry> compressed(const OpenFile& file,
-                                                            const FileVersion& version);
+  // Compresses this version of the file now and caches it (after a miss).
+  std::shared_ptr<const CompressionCache::Entry> compress(const OpenFile& file,
+                                                          const FileVersion& version);
 
   GzipConfig config_;
   GzipFilter filter_;  // for its type rules

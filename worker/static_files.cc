@@ -187,7 +187,9 @@ void StaticFiles::send_bytes(const Request& req, const std::shared_ptr<const Ope
   res->status = 200;
   res->headers.add("Content-Type", type);
   if (file.has_small_body) {
-    res->body = file.small_body;  // head and body leave in one write
+    // Shares the cached bytes (aliasing the file's handle); head and body
+    // leave in one write.
+    res->shared_body = std::shared_ptr<const std::string>(handle, &file.small_body);
   } else {
     res->parts.push_back(BodyPart::file_slice(handle, 0, file.size));
   }

@@ -48,7 +48,7 @@ std::string body_of(Response& res) {
     }
     return all;
   }
-  if (res.parts.empty()) return res.body;
+  if (res.parts.empty()) return res.body_bytes();
   std::string all;
   for (const BodyPart& p : res.parts) {
     if (!p.is_file()) {

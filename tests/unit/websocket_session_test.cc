@@ -113,7 +113,10 @@ class WebSocketSessionTest : public ::testing::Test {
   void open(WebSocketLimits limits = {}) {
     session_ = std::make_unique<WebSocketSession>(
         &route_, limits, "/socket", "127.0.0.1",
-        [this](std::string bytes) { output_ += bytes; }, [this] { ends_++; });
+        [this](std::string_view bytes) {
+          output_ += bytes;
+          output_calls_++;
+        }, [this] { ends_++; });
     session_->start("dGhlIHNhbXBsZSBub25jZQ==");
     size_t end = output_.find("\r\n\r\n");
     ASSERT_NE(end, std::string::npos) << output_;
@@ -155,6 +158,7 @@ class WebSocketSessionTest : public ::testing::Test {
   bool echo_ = true;
   int opens_ = 0;
   int ends_ = 0;
+  int output_calls_ = 0;
   uint64_t opened_id_ = 0;
   std::vector<std::pair<std::string, bool>> messages_;
   std::vector<std::pair<uint16_t, std::string>> closes_;
@@ -192,6 +196,43 @@ TEST_F(WebSocketSessionTest, EchoesTextAndBinaryAtFrameLengthBoundaries) {
   EXPECT_EQ(messages_.size(), 12u);
   EXPECT_EQ(session_->buffered_bytes(), 0u);
   EXPECT_FALSE(session_->wants_close());
+}
+
+TEST_F(WebSocketSessionTest, AnswersToOneReadGoOutInOneWrite) {
+  open();
+  output_calls_ = 0;
+  feed(client_frame(kText, "one") + client_frame(kPing, "p") + client_frame(kBinary, "two"));
+  EXPECT_EQ(output_calls_, 1);
+  std::vector<Frame> frames = take_frames();
+  ASSERT_EQ(frames.size(), 3u);
+  EXPECT_EQ(frames[0].payload, "one");
+  EXPECT_EQ(frames[1].opcode, kPong);
+  EXPECT_EQ(frames[2].payload, "two");
+  EXPECT_EQ(session_->buffered_bytes(), 5u + 3u + 5u);
+  // Outside a read, each send is written at once.
+  EXPECT_TRUE(session_->send("a"));
+  EXPECT_TRUE(session_->send("b"));
+  EXPECT_EQ(output_calls_, 3);
+}
+
+TEST_F(WebSocketSessionTest, SendRefusesTextThatIsNotUtf8) {
+  open();
+  std::string accented = "caf\xC3\xA9 \xF0\x9F\x94\xA5 and some ASCII after it";
+  EXPECT_TRUE(session_->send(accented));
+  std::vector<Frame> frames = take_frames();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].opcode, kText);
+  EXPECT_EQ(frames[0].payload, accented);
+  for (std::string bad : {std::string("truncated \xC3"), std::string(20, 'a') + "\xC0\xAF overlong",
+                          std::string("\xED\xA0\x80 surrogate"), std::string(9, 'b') + "\xFF"}) {
+    EXPECT_FALSE(session_->send(bad)) << bad;
+  }
+  EXPECT_TRUE(output_.empty());
+  EXPECT_TRUE(session_->is_open());
+  EXPECT_TRUE(session_->send("\xFF\xFE binary may be anything", true));
+  frames = take_frames();
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].opcode, kBinary);
 }
 
 TEST_F(WebSocketSessionTest, MessageFedOneByteAtATime) {

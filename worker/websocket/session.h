@@ -21,9 +21,11 @@ namespace hearth {
 
 class WebSocketSession : public WebSocket {
  public:
-  // Receives output bytes, in order, to be written to the socket as they are.
-  // The connection reports each completed write with written().
-  using Output = std::function<void(std::string bytes)>;
+  // Receives output bytes, in order, to be written to the socket as they are
+  // (the view is valid only during the call). The connection reports each
+  // completed write with written(). Output made while feed() runs comes as
+  // one call at its end, so the answers to a read go out in one write.
+  using Output = std::function<void(std::string_view bytes)>;
 
   // `route` must outlive the session (routes live in the worker's router).
   // `on_end` runs when wants_close() becomes true, possibly inside a send()

@@ -32,8 +32,9 @@ class WebSocket {
   virtual ~WebSocket() = default;
 
   // Queues one message. Returns false (and sends nothing) when the socket is
-  // not open, or when the message does not fit the send buffer: then the
-  // socket is closed with 1008, because its client stopped reading.
+  // not open, when a text message is not valid UTF-8, or when the message
+  // does not fit the send buffer: then the socket is closed with 1008,
+  // because its client stopped reading.
   virtual bool send(std::string_view data, bool binary = false) = 0;
   // Starts the closing handshake. Returns false when already closing or when
   // `code` may not be sent (1005, 1006, 1015, out of range).

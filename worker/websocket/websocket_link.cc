@@ -53,7 +53,7 @@ bool Connection::upgrade_to_websocket(Request& req, const char* rest, size_t len
 WebSocketLink::WebSocketLink(Connection* conn, const WebSocketRoute* route, const std::string& path)
     : conn_(conn),
       session_(route, limits_for(conn->worker_->config(), route), path, conn->remote_addr_,
-               [this](std::string bytes) { write(std::move(bytes)); }, [this] { on_session_end(); }),
+               [this](std::string_view bytes) { write(bytes); }, [this] { on_session_end(); }),
       idle_timeout_ms_(std::max<uint64_t>(conn->worker_->config().websocket.idle_timeout_ms, 20)) {}
 
 void WebSocketLink::start(std::string_view key, const char* rest, size_t len) {
@@ -75,10 +75,9 @@ void WebSocketLink::on_read(ssize_t nread, const char* data) {
   update_timer();
 }
 
-void WebSocketLink::write(std::string bytes) {
+void WebSocketLink::write(std::string_view bytes) {
   if (conn_->closing_) return;
-  conn_->out_.push(std::move(bytes));
-  if (conn_->out_.flush()) sync_written();
+  if (conn_->out_.write(bytes)) sync_written();
   update_timer();
 }
 

@@ -51,7 +51,7 @@ class WebSocketLink {
  private:
   enum class TimerState { kNone, kIdle, kDrain, kClosing, kFlush };
 
-  void write(std::string bytes);
+  void write(std::string_view bytes);
   void sync_written();
   void on_session_end();
   void finish_if_flushed();
