@@ -1,6 +1,8 @@
 #include "worker/accept_encoding.h"
 
+#include <algorithm>
 #include <cctype>
+#include <iterator>
 
 #include "worker/headers.h"
 
@@ -161,6 +163,18 @@ Encoding choose_encoding(const AcceptEncoding& accept, EncodingSet available) {
     }
   }
   return best;
+}
+
+Encoding EncodingChooser::choose(const std::string* header, EncodingSet available) {
+  if (header == nullptr) return Encoding::kIdentity;
+  if (!has_last_ || *header != last_header_) {
+    last_header_ = *header;
+    has_last_ = true;
+    std::fill(std::begin(answers_), std::end(answers_), int8_t(-1));
+  }
+  int8_t& answer = answers_[available.bits() & 7];
+  if (answer < 0) answer = static_cast<int8_t>(choose_encoding(header, available));
+  return static_cast<Encoding>(answer);
 }
 
 Encoding choose_encoding(const std::string* header, EncodingSet available) {

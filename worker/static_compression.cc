@@ -26,7 +26,7 @@ StaticCompression::Choice StaticCompression::choose(const Request& req, const st
     bool compressible = config_.on_the_fly && filter_.compressible(content_type);
     EncodingSet offer = siblings.available();
     if (compressible && file->size >= config_.min_length) offer.add(Encoding::kGzip);
-    c.encoding = choose_encoding(accept, offer);
+    c.encoding = chooser_.choose(accept, offer);
     c.vary = compressible;
   }
   c.vary = c.vary || !siblings.available().empty();

@@ -76,6 +76,7 @@ class StaticCompression {
   GzipConfig config_;
   GzipFilter filter_;  // for its type rules
   CompressionCache cache_;
+  mutable EncodingChooser chooser_;  // a memo: choose() stays logically const
 };
 
 }  // namespace hearth

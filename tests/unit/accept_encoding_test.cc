@@ -84,6 +84,23 @@ TEST(AcceptEncoding, RealAndEdgeHeaders) {
   }
 }
 
+// The memo answers like choose_encoding whether the header repeats or not.
+TEST(AcceptEncoding, ChooserAgreesWithChooseEncoding) {
+  EncodingChooser chooser;
+  for (int pass = 0; pass < 2; pass++) {
+    for (const Case& c : kCases) {
+      std::string header = c.header ? c.header : "";
+      const std::string* h = c.header ? &header : nullptr;
+      for (int repeat = 0; repeat < 2; repeat++) {
+        for (EncodingSet offer : {c.available, kNone, kGzipOnly, kBoth}) {
+          EXPECT_EQ(static_cast<int>(chooser.choose(h, offer)), static_cast<int>(choose_encoding(h, offer)))
+              << c.who << " offer " << int(offer.bits());
+        }
+      }
+    }
+  }
+}
+
 TEST(AcceptEncoding, ParsesQualitiesInThousandths) {
   AcceptEncoding a;
   ASSERT_TRUE(parse_accept_encoding("gzip;q=0.5, BR;Q=0.25, *;q=0", &a));
