@@ -2,12 +2,19 @@
 # `make bench`: hearth against nginx (as the seed configured it), the seed's
 # Go net/http server and a node `ws` echo server, on 127.0.0.1 only.
 #
-# Installs what is missing (Debian: nginx wrk golang-go nodejs npm; npm: ws
-# into bench/node_modules), writes a deterministic docroot into a temp folder,
-# starts every server itself, checks each answer before timing it, runs wrk
-# (or bench/ws_load.js) per case and server, and writes markdown tables to
-# bench/out/ and stdout. Everything it starts it stops by PID; the temp folder
-# goes at exit.
+# Installs what is missing (Debian: nginx wrk golang-go nodejs npm g++; npm:
+# ws into bench/node_modules), writes a deterministic docroot into a temp
+# folder, starts every server itself, checks each answer before timing it,
+# runs wrk (or, for WebSocket, bench/ws_load.cc) per case and server, and
+# writes markdown tables to bench/out/ and stdout. Everything it starts it
+# stops by PID; the temp folder goes at exit.
+#
+# The WebSocket load client is C++ (epoll, one thread; built into the temp
+# folder), as wrk is for HTTP: the node client (bench/ws_load.js) tops out at
+# ~35-50k msgs/s on its core, below the servers, which then idle between
+# messages and show inflated CPU per message; the C++ one drives ~100k on one
+# core (busy-polling when pinned to its own). ws_load.js still does the
+# answer checks, an implementation independent of the one timed.
 #
 # Environment (all optional):
 #   BENCH_SECONDS=3       seconds per timed run
@@ -60,6 +67,7 @@ install_missing() {
   command -v npm >/dev/null || need+=(npm)
   command -v taskset >/dev/null || need+=(util-linux)
   command -v python3 >/dev/null || need+=(python3)
+  command -v g++ >/dev/null || need+=(g++)
   if [ ${#need[@]} -gt 0 ]; then
     log "bench: installing ${need[*]}"
     $SUDO apt-get update -qq
@@ -254,6 +262,11 @@ check_all() {
       if [ "$c" = ws ]; then
         why=$(timeout 10 node "$HERE/ws_load.js" "ws://127.0.0.1:${PORT[$s]}$path" --check 2>&1) || {
           note "$s $c ($MODE): failed its check: ${why:0:200}"; continue; }
+        # ...and the C++ client that times it must work against it too.
+        why=$(timeout 15 "$TMP/ws_load" "ws://127.0.0.1:${PORT[$s]}$path" --connections 2 --seconds 1 2>&1 || true)
+        if ! grep -q '^RESULT requests=[1-9][0-9]* .* errors=0 status_errors=0' <<<"$why"; then
+          note "$s $c ($MODE): failed the ws_load sanity run: $(tr '\n' ' ' <<<"${why:0:200}")"; continue
+        fi
       else
         spec=${CASE_SPEC[$c]}
         IFS='|' read -r path enc expect header <<<"$spec"
@@ -274,8 +287,12 @@ load() {
   local c=$1 s=$2 depth=$3 secs=$4 path header spec enc expect
   if [ "$c" = ws ]; then
     [ "$s" = hearth ] && path=/socket || path=/
-    timeout $((secs + 20)) "${PIN_LOAD[@]}" node "$HERE/ws_load.js" "ws://127.0.0.1:${PORT[$s]}$path" \
-      --connections "$CONNECTIONS" --seconds "$secs" --size 64 2>&1 || true
+    # On a core of its own the client busy-polls, so the server never pays
+    # for waking it (see bench/ws_load.cc); unpinned it would steal server CPU.
+    local spin=()
+    [ ${#PIN_LOAD[@]} -gt 0 ] && spin=(--spin)
+    timeout $((secs + 20)) "${PIN_LOAD[@]}" "$TMP/ws_load" "ws://127.0.0.1:${PORT[$s]}$path" \
+      --connections "$CONNECTIONS" --seconds "$secs" --size 64 "${spin[@]}" 2>&1 || true
   else
     spec=${CASE_SPEC[$c]}
     IFS='|' read -r path enc expect header <<<"$spec"
@@ -462,7 +479,7 @@ machine_info() {
     echo "cpu: $(lscpu | sed -n 's/^Model name: *//p' | head -n1), $(nproc) cores"
     echo "memory: $(free -g | awk '/^Mem:/ {print $2}') GiB; kernel $(uname -r)"
     echo "hearth: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-    echo "nginx: $("$NGINX" -v 2>&1 | sed 's/.*version: //'); $(go version | cut -d' ' -f3); node $(node --version); $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)"
+    echo "nginx: $("$NGINX" -v 2>&1 | sed 's/.*version: //'); $(go version | cut -d' ' -f3); node $(node --version); $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2); g++ $(g++ -dumpfullversion)"
     echo "settings: ${RUN_SECONDS}s x ${REPS} reps, $CONNECTIONS connections, pipelining $PIPELINE"
   } >"$TMP/machine.txt"
 }
@@ -491,6 +508,9 @@ main() {
   "$PY" "$HERE/gen_docroot.py" "$DOCROOT"
   [ -n "${HOME:-}" ] || export GOCACHE="$TMP/go-cache"
   (cd "$HERE" && go build -o "$TMP/seed_server" seed_server.go) || die "go build failed"
+  if has "$CASES" ws; then
+    g++ -O2 -std=c++17 -Wall -Wextra -o "$TMP/ws_load" "$HERE/ws_load.cc" || die "g++ bench/ws_load.cc failed"
+  fi
   machine_info
 
   local m

@@ -3,6 +3,8 @@
 // line the harness parses:
 //   RESULT requests=M seconds=S rps=R p50_us=A p99_us=B errors=E status_errors=0
 // --check: one connection, a few messages, exit 0 only if every echo matched.
+// bench/run.sh uses this file for --check only; its timed runs use the
+// faster C++ client bench/ws_load.cc, so that the client is not the limit.
 //
 // Usage: node ws_load.js URL [--connections 64] [--seconds 5] [--size 64] [--check]
 'use strict';
