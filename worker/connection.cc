@@ -128,12 +128,12 @@ bool Connection::process_one(const char* data, size_t len, size_t* consumed) {
   }
   if (!parser_.message_ready()) return *consumed > 0;
   bool keep_alive = parser_.keep_alive() && !parser_.upgrade();
-  Request req = parser_.take_request();
-  if (parser_.upgrade() && upgrade_to_websocket(req, data + *consumed, len - *consumed)) {
+  parser_.take_request(&request_);
+  if (parser_.upgrade() && upgrade_to_websocket(request_, data + *consumed, len - *consumed)) {
     *consumed = len;
     return false;
   }
-  answer(req, keep_alive);
+  answer(request_, keep_alive);
   // Small answers to pipelined requests are batched into one write at the
   // end of the read; files and big answers go out before parsing on.
   bool must_write = out_.memory_bytes() > kMaxQueuedBytes || out_.has_file_or_stream();

@@ -76,6 +76,7 @@ class Connection : public OutputQueue::Listener {
   uv_timer_t timer_;
   uv_shutdown_t shutdown_req_;
   RequestParser parser_;
+  Request request_;  // the one being answered; its buffers are reused
   OutputQueue out_;
   std::string pending_input_;   // bytes received while answering earlier requests
   std::string remote_addr_;

@@ -40,9 +40,11 @@ std::shared_ptr<const OpenFile> Siblings::get(Encoding e) const {
 
 namespace {
 
-std::shared_ptr<const OpenFile> fresh_sibling(const std::string& file_path, Encoding e,
-                                              const OpenFile* file, const FileOpener& open) {
-  std::shared_ptr<const OpenFile> sibling = open(sibling_path(file_path, e));
+// `name` is scratch space for the sibling's path.
+std::shared_ptr<const OpenFile> fresh_sibling(const std::string& file_path, Encoding e, const OpenFile* file,
+                                              const FileOpener& open, std::string* name) {
+  name->assign(file_path).append(encoding_suffix(e));
+  std::shared_ptr<const OpenFile> sibling = open(*name);
   if (sibling == nullptr) return nullptr;
   if (file != nullptr && sibling->mtime < file->mtime) return nullptr;  // stale
   return sibling;
@@ -52,8 +54,10 @@ std::shared_ptr<const OpenFile> fresh_sibling(const std::string& file_path, Enco
 
 Siblings find_siblings(const std::string& file_path, const OpenFile* file, const FileOpener& open) {
   Siblings s;
-  s.brotli = fresh_sibling(file_path, Encoding::kBrotli, file, open);
-  s.gzip = fresh_sibling(file_path, Encoding::kGzip, file, open);
+  std::string name;  // one allocation for both names: this runs per request
+  name.reserve(file_path.size() + 3);
+  s.brotli = fresh_sibling(file_path, Encoding::kBrotli, file, open, &name);
+  s.gzip = fresh_sibling(file_path, Encoding::kGzip, file, open, &name);
   return s;
 }
 

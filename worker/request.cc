@@ -2,6 +2,21 @@
 
 namespace hearth {
 
+void Request::clear() {
+  method.clear();
+  target.clear();
+  path.clear();
+  query.clear();
+  http_major = 1;
+  http_minor = 1;
+  headers.clear();
+  constexpr size_t kKeptBodyBytes = 4096;  // an idle connection holds no big upload
+  if (body.capacity() > kKeptBodyBytes) std::string().swap(body);
+  body.clear();
+  params.clear();
+  remote_addr.clear();
+}
+
 // Follows the Accept header's first media range: a browser lists text/html
 // first, an API client application/json.
 bool Request::wants_json() const {

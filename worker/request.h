@@ -21,6 +21,9 @@ struct Request {
   std::string remote_addr;  // "127.0.0.1"
 
   bool is_head() const { return method == "HEAD"; }
+  // Empties the request for the next one on the connection, keeping the
+  // memory of its strings (but not of a large body).
+  void clear();
   // True when the client asked for JSON first (Accept: application/json).
   bool wants_json() const;
 };

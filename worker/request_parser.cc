@@ -67,13 +67,18 @@ size_t RequestParser::feed(const char* data, size_t len) {
 }
 
 Request RequestParser::take_request() {
-  Request out = std::move(request_);
-  reset_for_next_message();
+  Request out;
+  take_request(&out);
   return out;
 }
 
+void RequestParser::take_request(Request* into) {
+  std::swap(*into, request_);
+  reset_for_next_message();
+}
+
 void RequestParser::reset_for_next_message() {
-  request_ = Request();
+  request_.clear();
   field_.clear();
   reading_value_ = false;
   head_bytes_ = 0;

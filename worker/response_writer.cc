@@ -59,7 +59,7 @@ void serialize_head(const Response& res, ResponseContext* ctx, std::string* out)
 
 uint64_t write_response(Response& res, ResponseContext* ctx, OutputQueue* out) {
   std::string head;
-  head.reserve(256 + res.body_bytes().size());
+  head.reserve(512 + res.body_bytes().size());  // a typical head is 200-300 bytes
   serialize_head(res, ctx, &head);
   bool send_body = !ctx->head_request && status_has_body(res.status);
   if (!send_body) {
