@@ -110,6 +110,7 @@ FileInfo OpenFileCache::open_path(const std::string& path, int64_t* mtime_ns) {
   file->ino = st.st_ino;
   file->size = static_cast<uint64_t>(st.st_size);
   file->mtime = st.st_mtim.tv_sec;
+  file->version = file_version_from_stat(st);
   file->etag = make_etag(file->mtime, file->size);
   file->last_modified = format_http_date(file->mtime);
   read_small_body(file.get());

@@ -15,6 +15,7 @@ std::shared_ptr<const OpenFile> open_regular_file(const std::string& path) {
   file->ino = st.st_ino;
   file->size = static_cast<uint64_t>(st.st_size);
   file->mtime = st.st_mtim.tv_sec;
+  file->version = file_version_from_stat(st);
   return file;
 }
 

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "worker/file_version.h"
 #include "worker/headers.h"
 
 namespace hearth {
@@ -23,6 +24,7 @@ struct OpenFile {
   ino_t ino = 0;
   uint64_t size = 0;
   int64_t mtime = 0;  // seconds
+  FileVersion version;  // as fstat() saw the file when it was opened
   // Made once when the file is opened, not per response (the hot path).
   std::string etag;           // nginx form: "<mtime hex>-<size hex>"
   std::string last_modified;  // HTTP-date of mtime
