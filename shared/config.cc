@@ -468,6 +468,8 @@ class Loader {
   bool read_string_list(const Node& node, std::vector<std::string>* out);
   template <typename T>
   bool read_integer(const Node& node, uint64_t min, uint64_t max, T* out);
+  template <typename T>
+  bool read_size(const Node& node, uint64_t min, T* out);
 
   Node child(const Node& parent, const std::string& name, const Json& value) const {
     KeyPath path = parent.path;
@@ -647,9 +649,9 @@ bool Loader::read_open_file_cache(const Node& node) {
 bool Loader::read_limits(const Node& node) {
   Limits& l = config_->limits;
   return read_fields(node, {
-      {"request_line_bytes", [&](const Node& n) { return read_integer(n, 1, kMaxBytes, &l.request_line_bytes); }},
-      {"header_bytes", [&](const Node& n) { return read_integer(n, 1, kMaxBytes, &l.header_bytes); }},
-      {"body_bytes", [&](const Node& n) { return read_integer(n, 0, kMaxBytes, &l.body_bytes); }},
+      {"request_line_bytes", [&](const Node& n) { return read_size(n, 1, &l.request_line_bytes); }},
+      {"header_bytes", [&](const Node& n) { return read_size(n, 1, &l.header_bytes); }},
+      {"body_bytes", [&](const Node& n) { return read_size(n, 0, &l.body_bytes); }},
       {"header_timeout", [&](const Node& n) { return read_seconds(n, false, &l.header_timeout_ms); }},
       {"body_timeout", [&](const Node& n) { return read_seconds(n, false, &l.body_timeout_ms); }},
       {"keepalive_timeout", [&](const Node& n) { return read_seconds(n, false, &l.keepalive_timeout_ms); }},
@@ -712,19 +714,19 @@ bool Loader::read_gzip(const Node& node) {
          g.types = types;
          return true;
        }},
-      {"min_length", [&](const Node& n) { return read_integer(n, 0, kMaxBytes, &g.min_length); }},
+      {"min_length", [&](const Node& n) { return read_size(n, 0, &g.min_length); }},
       {"level", [&](const Node& n) { return read_integer(n, 1, 9, &g.level); }},
-      {"cache_bytes", [&](const Node& n) { return read_integer(n, 0, kMaxBytes, &g.cache_bytes); }},
-      {"stream_above", [&](const Node& n) { return read_integer(n, 1, kMaxBytes, &g.stream_above); }},
+      {"cache_bytes", [&](const Node& n) { return read_size(n, 0, &g.cache_bytes); }},
+      {"stream_above", [&](const Node& n) { return read_size(n, 1, &g.stream_above); }},
   });
 }
 
 bool Loader::read_websocket(const Node& node) {
   WebSocketConfig& w = config_->websocket;
   return read_fields(node, {
-      {"max_message_bytes", [&](const Node& n) { return read_integer(n, 1, kMaxBytes, &w.max_message_bytes); }},
+      {"max_message_bytes", [&](const Node& n) { return read_size(n, 1, &w.max_message_bytes); }},
       {"idle_timeout", [&](const Node& n) { return read_seconds(n, false, &w.idle_timeout_ms); }},
-      {"send_buffer_bytes", [&](const Node& n) { return read_integer(n, 1, kMaxBytes, &w.send_buffer_bytes); }},
+      {"send_buffer_bytes", [&](const Node& n) { return read_size(n, 1, &w.send_buffer_bytes); }},
   });
 }
 
@@ -842,6 +844,41 @@ bool Loader::read_integer(const Node& node, uint64_t min, uint64_t max, T* out) 
   if (negative || value < min || value > max) {
     return fail(node.path, "must be from " + std::to_string(min) + " to " + std::to_string(max) +
                                ", got " + describe(node.value));
+  }
+  *out = static_cast<T>(value);
+  return true;
+}
+
+// A size as nginx writes it: bytes, or a string of digits with k, m or g
+// (powers of 1024). Returns false for anything else.
+bool parse_size(const std::string& text, uint64_t* bytes) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') digits++;
+  if (digits == 0 || digits > 12 || text.size() > digits + 1) return false;
+  uint64_t value = std::stoull(text.substr(0, digits));
+  int shift = 0;
+  if (text.size() == digits + 1) {
+    switch (text[digits]) {
+      case 'k': case 'K': shift = 10; break;
+      case 'm': case 'M': shift = 20; break;
+      case 'g': case 'G': shift = 30; break;
+      default: return false;
+    }
+  }
+  *bytes = value << shift;
+  return true;
+}
+
+template <typename T>
+bool Loader::read_size(const Node& node, uint64_t min, T* out) {
+  if (node.value.is_number_integer()) return read_integer(node, min, kMaxBytes, out);
+  uint64_t value = 0;
+  if (!node.value.is_string() || !parse_size(node.value.get<std::string>(), &value)) {
+    return expected(node, "a size (bytes, or a number with k, m or g: \"64k\", \"1m\")");
+  }
+  if (value < min || value > kMaxBytes) {
+    return fail(node.path, "must be from " + std::to_string(min) + " to " + std::to_string(kMaxBytes) +
+                               " bytes, got " + describe(node.value));
   }
   *out = static_cast<T>(value);
   return true;

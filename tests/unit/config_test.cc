@@ -214,7 +214,8 @@ TEST_F(ConfigTest, WrongTypeNamesNestedKeyAndItsLine) {
     "body_bytes": 10
   }
 })"),
-            at("12: limits.header_bytes: expected a positive integer, got \"big\""));
+            at("12: limits.header_bytes: expected a size (bytes, or a number with k, m or g: \"64k\", "
+               "\"1m\"), got \"big\""));
 }
 
 TEST_F(ConfigTest, LinesStayRightAfterNumbersCommentsAndEscapedNewlines) {
@@ -228,6 +229,17 @@ TEST_F(ConfigTest, ValueInAListIsReportedAtItsKey) {
             at("2: index[1]: expected a string, got 3"));
 }
 
+TEST_F(ConfigTest, SizesTakeNginxSuffixes) {
+  ASSERT_EQ(load(R"({"limits": {"body_bytes": "10m", "header_bytes": "16K"},
+      "gzip": {"cache_bytes": "1g", "min_length": "0"}, "websocket": {"max_message_bytes": 4096}})"),
+            "");
+  EXPECT_EQ(config_.limits.body_bytes, 10u << 20);
+  EXPECT_EQ(config_.limits.header_bytes, 16u << 10);
+  EXPECT_EQ(config_.gzip.cache_bytes, size_t{1} << 30);
+  EXPECT_EQ(config_.gzip.min_length, 0u);
+  EXPECT_EQ(config_.websocket.max_message_bytes, 4096u);
+}
+
 TEST_F(ConfigTest, OutOfRangeValues) {
   EXPECT_EQ(load(R"({"gzip": {"level": 10}})"), at("1: gzip.level: must be from 1 to 9, got 10"));
   EXPECT_EQ(load(R"({"limits": {"max_connections": 0}})"),
@@ -235,7 +247,13 @@ TEST_F(ConfigTest, OutOfRangeValues) {
   EXPECT_EQ(load(R"({"limits": {"header_timeout": 0}})"),
             at("1: limits.header_timeout: must be at least 0.001 seconds, got 0"));
   EXPECT_EQ(load(R"({"limits": {"body_bytes": 1.5}})"),
-            at("1: limits.body_bytes: expected a non-negative integer, got 1.5"));
+            at("1: limits.body_bytes: expected a size (bytes, or a number with k, m or g: \"64k\", "
+               "\"1m\"), got 1.5"));
+  EXPECT_EQ(load(R"({"limits": {"body_bytes": "2t"}})"),
+            at("1: limits.body_bytes: expected a size (bytes, or a number with k, m or g: \"64k\", "
+               "\"1m\"), got \"2t\""));
+  EXPECT_EQ(load(R"({"limits": {"header_bytes": "0k"}})"),
+            at("1: limits.header_bytes: must be from 1 to 1099511627776 bytes, got \"0k\""));
   EXPECT_EQ(load(R"({"drills": "yes"})"), at("1: drills: expected true or false, got \"yes\""));
   EXPECT_EQ(load(R"({"log": {"level": "verbose"}})"),
             at("1: log.level: expected one of \"trace\", \"debug\", \"info\", \"warn\", \"error\", "
