@@ -1,5 +1,7 @@
 #include "worker/worker.h"
 
+#include <unistd.h>
+
 #include <spdlog/spdlog.h>
 
 #include "shared/logging.h"
@@ -17,9 +19,16 @@ namespace {
 MimeTypes load_mime_types(const Config& config) {
   if (config.file.empty()) return MimeTypes::builtin();
   std::string dir = config.file.substr(0, config.file.find_last_of('/') + 1);
+  std::string path = dir + "mime.types";
+  // No file is a choice (the built-in table covers the web's types); a file
+  // that cannot be read or parsed is a mistake worth a warning.
+  if (::access(path.c_str(), F_OK) != 0) {
+    spdlog::debug("no {}; using the built-in MIME table", path);
+    return MimeTypes::builtin();
+  }
   MimeTypes types;
   std::string error;
-  if (types.load(dir + "mime.types", &error)) return types;
+  if (types.load(path, &error)) return types;
   spdlog::warn("{}; using the built-in MIME table", error);
   return MimeTypes::builtin();
 }

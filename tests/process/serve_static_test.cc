@@ -164,5 +164,25 @@ TEST_F(StaticFilesTest, ChangedFileIsServedNewWithinTheWindow) {
   EXPECT_TRUE(eventually(3000, [&] { return get("/late.txt").status == 200; }));
 }
 
+// etc/mime.types beside the config is optional: without it the built-in
+// table serves quietly; a file that does not parse is reported.
+TEST(MimeTableFile, AbsentIsQuietBrokenIsReported) {
+  {
+    ServerProcess server;
+    server.dir().write("root/a.css", "body{}");
+    ASSERT_TRUE(server.start());
+    EXPECT_EQ(http_get(server.port(), "/a.css").header("content-type"), "text/css; charset=utf-8");
+    EXPECT_EQ(server.error_log().find("MIME"), std::string::npos) << server.error_log();
+  }
+  {
+    ServerProcess server;
+    server.dir().write("mime.types", "types {\n  text/css css\n");  // no closing brace
+    server.dir().write("root/a.css", "body{}");
+    ASSERT_TRUE(server.start());
+    EXPECT_TRUE(server.wait_for_log("using the built-in MIME table", 5000)) << server.error_log();
+    EXPECT_EQ(http_get(server.port(), "/a.css").header("content-type"), "text/css; charset=utf-8");
+  }
+}
+
 }  // namespace
 }  // namespace hearth::test
