@@ -59,4 +59,13 @@ void register_drill_routes(Router& router) {
   });
 }
 
+void register_channel_drill(Router& router, int channel_fd) {
+  router.get("/debug/bad-frame", [channel_fd](const Request&, Response& res) {
+    // A zero length is never valid (ipc/frame.h): the master's decoder fails.
+    static const char kZeroLengthFrame[4] = {0, 0, 0, 0};
+    ssize_t n = ::write(channel_fd, kZeroLengthFrame, sizeof kZeroLengthFrame);
+    res.text(n == static_cast<ssize_t>(sizeof kZeroLengthFrame) ? "sent a malformed frame\n" : "write failed\n");
+  });
+}
+
 }  // namespace hearth

@@ -6,6 +6,8 @@
 //   /debug/hang    spins forever (heartbeats stop; the master kills it)
 //   /debug/exit    answers a minimal 500, then _exit(3)
 //   /debug/sleep?ms=N  blocks the worker for N ms (at most 10000), then 200
+//   /debug/bad-frame   writes a malformed frame to the master channel (the
+//                      master kills and replaces the worker); needs a master
 #pragma once
 
 #include "worker/router.h"
@@ -13,5 +15,7 @@
 namespace hearth {
 
 void register_drill_routes(Router& router);
+// /debug/bad-frame, for a worker whose master channel is `channel_fd`.
+void register_channel_drill(Router& router, int channel_fd);
 
 }  // namespace hearth

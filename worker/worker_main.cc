@@ -8,6 +8,7 @@
 
 #include "shared/status_table.h"
 #include "worker/crash_guard.h"
+#include "worker/drill_routes.h"
 #include "worker/master_link.h"
 #include "worker/status_route.h"
 #include "worker/worker.h"
@@ -50,6 +51,7 @@ int run_worker(const Config& config, int listen_fd, int channel_fd, WorkerIdenti
     link = std::make_unique<MasterLink>(&worker, channel_fd);
     if (!link->start()) return 2;
     worker.on_stop([&link] { link->close(); });
+    if (config.drills) register_channel_drill(worker.router(), channel_fd);
   } else {
     signals.start(&worker);
   }

@@ -121,6 +121,25 @@ TEST(SupervisorCrash, WorkerKilledFromOutsideIsReplaced) {
       << server.error_log();
 }
 
+// A worker whose messages the master cannot parse is killed and replaced;
+// the other worker serves on.
+TEST(SupervisorCrash, WorkerSendingAMalformedFrameIsReplaced) {
+  ServerProcess server;
+  use_supervisor_config(server, 2);
+  ASSERT_TRUE(server.start()) << server.error_log();
+  std::vector<int> before = wait_for_workers(server.port(), 2);
+  ASSERT_EQ(before.size(), 2u);
+  LoadGenerator load(server.port(), "/", kLoadThreads, nullptr, /*retry_unanswered=*/true);
+  ASSERT_TRUE(eventually(5000, [&] { return load.done() > 30; }));
+  http_get(server.port(), "/debug/bad-frame");  // its answer may or may not arrive
+  std::vector<int> after = wait_for_one_replacement(server.port(), before);
+  ASSERT_EQ(after.size(), 2u) << server.error_log();
+  LoadResult result = load.stop();
+  EXPECT_EQ(result.failed, 0) << (result.failures.empty() ? "" : result.failures[0]);
+  EXPECT_LE(result.retried, kLoadThreads);
+  EXPECT_TRUE(server.wait_for_log("sent a bad message", 2000)) << server.error_log();
+}
+
 TEST(SupervisorCrash, HungWorkerIsKilledAndReplaced) {
   ServerProcess server;
   use_supervisor_config(server, 2);
