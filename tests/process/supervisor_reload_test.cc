@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 
@@ -119,6 +120,34 @@ TEST(SupervisorReload, BrokenConfigKeepsTheRunningWorkers) {
   EXPECT_EQ(fetch_status(server.port())["generation"], 1);
   // And a fixed config reloads fine afterwards.
   server.dir().write("hearth.json", good_config);
+  EXPECT_EQ(reload(server, &output), 0) << output;
+  EXPECT_TRUE(all_gone(pids)) << server.error_log();
+}
+
+// New workers that never report READY (here: stuck opening a mime.types
+// that is a FIFO nobody writes) are killed at hang_timeout; the reload fails
+// and the old generation serves on without losing a request.
+TEST(SupervisorReload, NewWorkersThatNeverGetReadyKeepTheOldOnes) {
+  ServerProcess server;
+  use_supervisor_config(server, 2);
+  server.config()["supervisor"]["hang_timeout"] = 1;
+  ASSERT_TRUE(server.start()) << server.error_log();
+  std::vector<int> pids = wait_for_workers(server.port(), 2);
+  ASSERT_EQ(pids.size(), 2u);
+  LoadGenerator load(server.port(), "/", 2);
+  ASSERT_TRUE(eventually(5000, [&] { return load.done() > 20; }));
+  std::string fifo = server.dir().path() + "/mime.types";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+
+  std::string output;
+  EXPECT_EQ(reload(server, &output), 1) << output;
+  EXPECT_NE(output.find("of the new generation"), std::string::npos) << output;
+  EXPECT_TRUE(server.wait_for_log("not ready after 1 s, killing", 2000)) << server.error_log();
+  EXPECT_EQ(status_pids(fetch_status(server.port())), pids);
+  LoadResult result = load.stop();
+  EXPECT_EQ(result.failed, 0) << (result.failures.empty() ? "" : result.failures[0]);
+
+  unlink(fifo.c_str());
   EXPECT_EQ(reload(server, &output), 0) << output;
   EXPECT_TRUE(all_gone(pids)) << server.error_log();
 }
