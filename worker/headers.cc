@@ -33,7 +33,6 @@ void Headers::set(std::string_view name, std::string_view value) {
 }
 
 void Headers::add(std::string_view name, std::string_view value) {
-  if (fields_.empty()) fields_.reserve(8);  // a typical response: one allocation
   fields_.emplace_back(std::string(name), std::string(value));
 }
 

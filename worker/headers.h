@@ -22,6 +22,7 @@ class Headers {
   void add(std::string_view name, std::string_view value);
   void remove(std::string_view name);
   void clear() { fields_.clear(); }
+  void reserve(size_t n) { fields_.reserve(n); }
 
   const std::vector<Field>& fields() const { return fields_; }
   std::vector<Field>& fields() { return fields_; }

@@ -66,6 +66,8 @@ class BodyStream {
 };
 
 struct Response {
+  Response() { headers.reserve(8); }  // a typical response: one allocation for its fields
+
   int status = 200;
   Headers headers;
   std::string body;                     // used when `parts` and `stream` are empty
