@@ -40,16 +40,16 @@ StaticCompression::Choice StaticCompression::choose(const Request& req, const st
   return c;
 }
 
-std::shared_ptr<const CompressionCache::Entry> StaticCompression::compress(
-    const OpenFile& file, const FileVersion& version) {
+std::shared_ptr<const CompressionCache::Entry> StaticCompression::compress(const OpenFile& file,
+                                                                          const std::string& etag) {
+  const FileVersion& version = file.version;
   std::string gz, error;
   if (!gzip_file(file.fd, version, config_.level, &gz, &error)) {
     spdlog::warn("gzip of fd {} (inode {}) failed: {}; sending it uncompressed", file.fd,
                  static_cast<uint64_t>(version.ino), error);
     return nullptr;
   }
-  std::string etag = weak_etag(make_etag(version.mtime_seconds(), version.size));
-  return cache_.insert(version, config_.level, std::move(gz), std::move(etag));
+  return cache_.insert(version, config_.level, std::move(gz), etag);
 }
 
 bool StaticCompression::serve_on_the_fly(const Request& req,
@@ -70,19 +70,18 @@ bool StaticCompression::serve_on_the_fly(const Request& req,
     res->status = 412;
     return true;
   }
-  const std::string& last_modified = file->last_modified;
   if (pre == Precondition::kNotModified) {
     res->status = 304;
-    res->headers.add("Last-Modified", last_modified);
+    res->headers.add("Last-Modified", file->last_modified);
     res->headers.add("ETag", v.etag);
     return true;
   }
   if (version.size <= config_.stream_above && entry == nullptr) {
-    entry = compress(*file, version);
+    entry = compress(*file, fresh_etag);
     if (entry == nullptr) return false;
   }
   res->status = 200;
-  res->headers.add("Last-Modified", last_modified);
+  res->headers.add("Last-Modified", file->last_modified);
   res->headers.add("ETag", v.etag);
   res->headers.add("Content-Type", content_type);
   res->headers.add("Content-Encoding", "gzip");

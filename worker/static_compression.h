@@ -69,9 +69,8 @@ class StaticCompression {
   const CompressionCache& cache() const { return cache_; }
 
  private:
-  // Compresses this version of the file now and caches it (after a miss).
-  std::shared_ptr<const CompressionCache::Entry> compress(const OpenFile& file,
-                                                          const FileVersion& version);
+  // Compresses the file's version now and caches it with `etag` (after a miss).
+  std::shared_ptr<const CompressionCache::Entry> compress(const OpenFile& file, const std::string& etag);
 
   GzipConfig config_;
   GzipFilter filter_;  // for its type rules

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <memory>
 
 #include <gtest/gtest.h>
 
@@ -36,6 +37,26 @@ std::vector<int> wait_for_one_replacement(int port, const std::vector<int>& befo
   return ok ? now : std::vector<int>{};
 }
 
+// Two workers serving a load generator: the stage of every drill. The load
+// threads retry once a request that a dying worker had accepted but not
+// answered (see LoadGenerator). Call through ASSERT_NO_FATAL_FAILURE.
+void start_two_workers_under_load(ServerProcess& server, std::vector<int>* before,
+                                  std::unique_ptr<LoadGenerator>* load) {
+  ASSERT_TRUE(server.start()) << server.error_log();
+  *before = wait_for_workers(server.port(), 2);
+  ASSERT_EQ(before->size(), 2u) << server.error_log();
+  *load = std::make_unique<LoadGenerator>(server.port(), "/", kLoadThreads, nullptr, /*retry_unanswered=*/true);
+  LoadGenerator* l = load->get();
+  ASSERT_TRUE(eventually(5000, [l] { return l->done() > 30; }));
+}
+
+// Stops the load: no request failed, at most one retry per thread.
+void expect_load_unharmed(LoadGenerator& load) {
+  LoadResult result = load.stop();
+  EXPECT_EQ(result.failed, 0) << (result.failures.empty() ? "" : result.failures[0]);
+  EXPECT_LE(result.retried, kLoadThreads);
+}
+
 struct DrillCase {
   const char* path;
   const char* cause;  // in the master's log
@@ -46,25 +67,17 @@ class SupervisorDrill : public ::testing::TestWithParam<DrillCase> {};
 TEST_P(SupervisorDrill, DrillGets500OthersAreServedSlotIsRefilled) {
   ServerProcess server;
   use_supervisor_config(server, 2);
-  ASSERT_TRUE(server.start()) << server.error_log();
-  std::vector<int> before = wait_for_workers(server.port(), 2);
-  ASSERT_EQ(before.size(), 2u) << server.error_log();
-
-  // Connections the dying worker had accepted but not answered die with it:
-  // each load thread retries such a request once (see LoadGenerator).
-  LoadGenerator load(server.port(), "/", kLoadThreads, nullptr, /*retry_unanswered=*/true);
-  ASSERT_TRUE(eventually(5000, [&] { return load.done() > 30; }));
+  std::vector<int> before;
+  std::unique_ptr<LoadGenerator> load;
+  ASSERT_NO_FATAL_FAILURE(start_two_workers_under_load(server, &before, &load));
   HttpResponse drill = http_get(server.port(), GetParam().path, {"Connection: close"});
   EXPECT_EQ(drill.status, 500);
   EXPECT_EQ(drill.body, "Internal Server Error\n");
   std::vector<int> after = wait_for_one_replacement(server.port(), before);
   ASSERT_EQ(after.size(), 2u) << server.error_log();
-  int done_at_replacement = load.done();
-  ASSERT_TRUE(eventually(5000, [&] { return load.done() > done_at_replacement + 30; }));
-  LoadResult result = load.stop();
-
-  EXPECT_EQ(result.failed, 0) << (result.failures.empty() ? "" : result.failures[0]);
-  EXPECT_LE(result.retried, kLoadThreads);
+  int done_at_replacement = load->done();
+  ASSERT_TRUE(eventually(5000, [&] { return load->done() > done_at_replacement + 30; }));
+  expect_load_unharmed(*load);
   size_t dead = after[0] != before[0] ? 0 : 1;
   std::string dead_pid = std::to_string(before[dead]);
   std::string slot = std::to_string(dead + 1);
@@ -105,18 +118,14 @@ TEST(SupervisorCrash, ThrowIsA500AndTheWorkerLives) {
 TEST(SupervisorCrash, WorkerKilledFromOutsideIsReplaced) {
   ServerProcess server;
   use_supervisor_config(server, 2);
-  ASSERT_TRUE(server.start()) << server.error_log();
-  std::vector<int> before = wait_for_workers(server.port(), 2);
-  ASSERT_EQ(before.size(), 2u);
-  LoadGenerator load(server.port(), "/", kLoadThreads, nullptr, /*retry_unanswered=*/true);
-  ASSERT_TRUE(eventually(5000, [&] { return load.done() > 30; }));
+  std::vector<int> before;
+  std::unique_ptr<LoadGenerator> load;
+  ASSERT_NO_FATAL_FAILURE(start_two_workers_under_load(server, &before, &load));
   ASSERT_EQ(kill(before[1], SIGKILL), 0);
   std::vector<int> after = wait_for_one_replacement(server.port(), before);
   ASSERT_EQ(after.size(), 2u) << server.error_log();
   EXPECT_EQ(after[0], before[0]);
-  LoadResult result = load.stop();
-  EXPECT_EQ(result.failed, 0) << (result.failures.empty() ? "" : result.failures[0]);
-  EXPECT_LE(result.retried, kLoadThreads);
+  expect_load_unharmed(*load);
   EXPECT_TRUE(server.wait_for_log("worker 2 (pid " + std::to_string(before[1]) + ") killed by SIGKILL", 2000))
       << server.error_log();
 }
@@ -126,17 +135,13 @@ TEST(SupervisorCrash, WorkerKilledFromOutsideIsReplaced) {
 TEST(SupervisorCrash, WorkerSendingAMalformedFrameIsReplaced) {
   ServerProcess server;
   use_supervisor_config(server, 2);
-  ASSERT_TRUE(server.start()) << server.error_log();
-  std::vector<int> before = wait_for_workers(server.port(), 2);
-  ASSERT_EQ(before.size(), 2u);
-  LoadGenerator load(server.port(), "/", kLoadThreads, nullptr, /*retry_unanswered=*/true);
-  ASSERT_TRUE(eventually(5000, [&] { return load.done() > 30; }));
+  std::vector<int> before;
+  std::unique_ptr<LoadGenerator> load;
+  ASSERT_NO_FATAL_FAILURE(start_two_workers_under_load(server, &before, &load));
   http_get(server.port(), "/debug/bad-frame");  // its answer may or may not arrive
   std::vector<int> after = wait_for_one_replacement(server.port(), before);
   ASSERT_EQ(after.size(), 2u) << server.error_log();
-  LoadResult result = load.stop();
-  EXPECT_EQ(result.failed, 0) << (result.failures.empty() ? "" : result.failures[0]);
-  EXPECT_LE(result.retried, kLoadThreads);
+  expect_load_unharmed(*load);
   EXPECT_TRUE(server.wait_for_log("sent a bad message", 2000)) << server.error_log();
 }
 
@@ -144,11 +149,9 @@ TEST(SupervisorCrash, HungWorkerIsKilledAndReplaced) {
   ServerProcess server;
   use_supervisor_config(server, 2);
   server.config()["supervisor"]["hang_timeout"] = 1;
-  ASSERT_TRUE(server.start()) << server.error_log();
-  std::vector<int> before = wait_for_workers(server.port(), 2);
-  ASSERT_EQ(before.size(), 2u);
-  LoadGenerator load(server.port(), "/", kLoadThreads, nullptr, /*retry_unanswered=*/true);
-  ASSERT_TRUE(eventually(5000, [&] { return load.done() > 30; }));
+  std::vector<int> before;
+  std::unique_ptr<LoadGenerator> load;
+  ASSERT_NO_FATAL_FAILURE(start_two_workers_under_load(server, &before, &load));
   auto started = std::chrono::steady_clock::now();
   // SIGABRT reaches the crash guard, which answers the stuck request.
   HttpResponse hung = http_get(server.port(), "/debug/hang", {"Connection: close"});
@@ -158,9 +161,7 @@ TEST(SupervisorCrash, HungWorkerIsKilledAndReplaced) {
   EXPECT_LT(waited, std::chrono::milliseconds(4000));
   std::vector<int> after = wait_for_one_replacement(server.port(), before);
   ASSERT_EQ(after.size(), 2u) << server.error_log();
-  LoadResult result = load.stop();
-  EXPECT_EQ(result.failed, 0) << (result.failures.empty() ? "" : result.failures[0]);
-  EXPECT_LE(result.retried, kLoadThreads);
+  expect_load_unharmed(*load);
   size_t dead = after[0] != before[0] ? 0 : 1;
   std::string who = "worker " + std::to_string(dead + 1) + " (pid " + std::to_string(before[dead]) + ")";
   EXPECT_TRUE(server.wait_for_log(who + " missed heartbeats for 1 s, killing", 2000)) << server.error_log();
