@@ -10,6 +10,8 @@
 #include <functional>
 #include <vector>
 
+#include "shared/served_paths.h"
+
 namespace hearth {
 namespace {
 
@@ -210,6 +212,8 @@ bool load_effective_config(const CommandLine& cl, Config* config, std::string* e
     return false;
   }
   if (!apply_overrides(cl, &loaded, error)) return false;
+  // Only now are the served folders and hearth's own files final.
+  if (!check_served_paths(loaded, cl.root.empty() ? "root" : "--root", error)) return false;
   *config = std::move(loaded);
   return true;
 }
@@ -233,7 +237,7 @@ std::string usage_text() {
   return "usage: hearth [options]\n"
          "\n"
          "  -c, --config FILE     config file (default: etc/hearth.json beside the binary's\n"
-         "                        folder, else built-in defaults serving the current folder)\n"
+         "                        folder, else built-in defaults: no root, app routes only)\n"
          "  -t, --test            check the config and exit: 0 when valid, 1 otherwise\n"
          "  -s, --signal SIGNAL   tell the running master to reload, stop, quit or reopen\n"
          "  -h, --help            show this help\n"

@@ -43,9 +43,10 @@ bool parse_command_line(int argc, char** argv, CommandLine* out, std::string* er
 // or a --root that is not a folder.
 bool apply_overrides(const CommandLine& cl, Config* config, std::string* error);
 
-// The config the master runs with, at start and on every reload: the file
-// (or the built-in defaults when no -c was given and the default file does
-// not exist) with the flags applied. `*config` is untouched on failure.
+// The config the master runs with, at start, for -t and on every reload: the
+// file (or the built-in defaults when no -c was given and the default file
+// does not exist) with the flags applied, refused when a served folder holds
+// hearth's own files (shared/served_paths.h). `*config` is untouched on failure.
 bool load_effective_config(const CommandLine& cl, Config* config, std::string* error);
 
 // <folder of the binary>/../etc/hearth.json when that file exists (the

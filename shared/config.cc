@@ -394,6 +394,19 @@ bool normalise_prefix(const std::string& text, std::string* prefix, std::string*
   return true;
 }
 
+// A route path is matched exactly against the normalised request path, so
+// only plain segments can ever match; ':' and '*' would be router patterns.
+bool check_route_path(const std::string& path, std::string* error) {
+  bool ok = path.size() > 1 && path[0] == '/' && path.back() != '/' &&
+            path.find("//") == std::string::npos;
+  for (char c : path) ok = ok && (isalnum(static_cast<unsigned char>(c)) || std::strchr("/-._~", c) != nullptr);
+  ok = ok && path.find("/./") == std::string::npos && path.find("/../") == std::string::npos;
+  std::string last = path.substr(path.rfind('/') + 1);
+  ok = ok && last != "." && last != "..";
+  if (!ok) *error = "expected a path of plain segments, as in \"/status\", got " + quote(path);
+  return ok;
+}
+
 bool is_token_char(char c) {
   return isalnum(static_cast<unsigned char>(c)) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
 }
@@ -457,6 +470,8 @@ class Loader {
   bool read_gzip(const Node& node);
   bool read_websocket(const Node& node);
   bool read_response_headers(const Node& node);
+  bool read_status(const Node& node);
+  bool read_allow_list(const Node& node, AddressAllowList* out);
   bool check_consistency();
 
   bool read_bool(const Node& node, bool* out);
@@ -507,8 +522,6 @@ bool Loader::fail(const KeyPath& path, const std::string& what) {
 
 bool Loader::load() {
   config_->file = absolute_path(file_);
-  std::string error;
-  if (!resolve_folder(folder_, &config_->root, &error)) return fail({}, error);
   Node top{doc_.root, {}};
   if (!top.value.is_object()) {
     *error_ = file_ + ":1: expected a JSON object at the top level, got " + describe(top.value);
@@ -567,6 +580,7 @@ bool Loader::read_top_level(const Node& node) {
       {"supervisor", [&](const Node& n) { return read_supervisor(n); }},
       {"gzip", [&](const Node& n) { return read_gzip(n); }},
       {"websocket", [&](const Node& n) { return read_websocket(n); }},
+      {"status", [&](const Node& n) { return read_status(n); }},
       {"drills", [&](const Node& n) { return read_bool(n, &c.drills); }},
       {"response_headers", [&](const Node& n) { return read_response_headers(n); }},
   });
@@ -674,6 +688,7 @@ bool Loader::read_supervisor(const Node& node) {
   return read_fields(node, {
       {"hang_timeout", [&](const Node& n) { return read_seconds(n, false, &s.hang_timeout_ms); }},
       {"shutdown_timeout", [&](const Node& n) { return read_seconds(n, false, &s.shutdown_timeout_ms); }},
+      {"retire_timeout", [&](const Node& n) { return read_seconds(n, false, &s.retire_timeout_ms); }},
       {"heartbeat_interval", [&](const Node& n) { return read_seconds(n, false, &s.heartbeat_interval_ms); }},
       {"max_requests", [&](const Node& n) { return read_integer(n, 0, kMaxBytes, &s.max_requests); }},
       {"max_requests_jitter", [&](const Node& n) { return read_integer(n, 0, kMaxBytes, &s.max_requests_jitter); }},
@@ -741,6 +756,35 @@ bool Loader::read_response_headers(const Node& node) {
     headers.emplace_back(item.key(), value);
   }
   config_->response_headers = headers;
+  return true;
+}
+
+// A status section turns the route on, at /status unless `path` says
+// otherwise; `allow` keeps its loopback default unless given.
+bool Loader::read_status(const Node& node) {
+  StatusConfig& st = config_->status;
+  st.path = "/status";
+  return read_fields(node, {
+      {"path", [&](const Node& n) {
+         std::string error;
+         if (!read_string(n, &st.path)) return false;
+         if (!check_route_path(st.path, &error)) return fail(n.path, error);
+         return true;
+       }},
+      {"allow", [&](const Node& n) { return read_allow_list(n, &st.allow); }},
+  });
+}
+
+bool Loader::read_allow_list(const Node& node, AddressAllowList* out) {
+  if (!node.value.is_array()) return expected(node, "a list of addresses and CIDR blocks");
+  AddressAllowList list;
+  for (size_t i = 0; i < node.value.size(); i++) {
+    Node item = child(node, "[" + std::to_string(i) + "]", node.value[i]);
+    std::string text, error;
+    if (!read_string(item, &text)) return false;
+    if (!list.add(text, &error)) return fail(item.path, error);
+  }
+  *out = list;
   return true;
 }
 
@@ -976,12 +1020,9 @@ bool resolve_folder(const std::string& path, std::string* canonical, std::string
   return true;
 }
 
-Config default_config() {
-  Config config;
-  std::string error;
-  if (!resolve_folder(".", &config.root, &error)) config.root = absolute_path(".");
-  return config;
-}
+// No root: serving whatever folder hearth was started in would publish
+// anything in it, config and logs included.
+Config default_config() { return Config(); }
 
 bool load_config(const std::string& path, Config* out, std::string* error) {
   try {

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "shared/address_allow_list.h"
+
 namespace hearth {
 
 // A URL prefix served from a folder with the prefix stripped, like Go's
@@ -36,7 +38,8 @@ struct LogConfig {
 
 struct SupervisorConfig {
   uint64_t hang_timeout_ms = 30000;     // no heartbeat for this long: killed
-  uint64_t shutdown_timeout_ms = 10000; // graceful stop deadline
+  uint64_t shutdown_timeout_ms = 30000; // graceful stop deadline
+  uint64_t retire_timeout_ms = 300000;  // old generation's in-flight responses after a reload
   uint64_t heartbeat_interval_ms = 1000;
   uint64_t max_requests = 0;            // 0 = never retire
   uint64_t max_requests_jitter = 0;
@@ -62,12 +65,20 @@ struct WebSocketConfig {
   size_t send_buffer_bytes = 4 << 20;
 };
 
+// The operator routes: GET `path` answers the master's scoreboard
+// (worker/status_route.h), and the /debug/* drills when `drills` is on; both
+// only to the clients in `allow`, others get 403.
+struct StatusConfig {
+  std::string path;                                       // "" = no status route
+  AddressAllowList allow = AddressAllowList::loopback();
+};
+
 struct Config {
   std::string file;                     // absolute path of the config file ("" = built-in)
   std::string listen_host = "0.0.0.0";
   int listen_port = 3000;
   int workers = 1;                      // "auto" resolves to the CPU count
-  std::string root;                     // document root, canonical (symlinks resolved)
+  std::string root;                     // document root, canonical; "" = none (mounts and app only)
   std::vector<std::string> index = {"index.html"};
   std::vector<Mount> mounts;           // longest prefix first: the first match wins
   bool serve_hidden = false;            // dot-segments other than /.well-known/
@@ -79,7 +90,8 @@ struct Config {
   SupervisorConfig supervisor;
   GzipConfig gzip;
   WebSocketConfig websocket;
-  bool drills = false;                  // /debug/* crash routes
+  StatusConfig status;
+  bool drills = false;                  // /debug/* crash routes, for status.allow clients
   std::vector<std::pair<std::string, std::string>> response_headers; // added to every response
 };
 
@@ -92,7 +104,7 @@ struct Config {
 // documented in docs/CONFIG.md.
 bool load_config(const std::string& path, Config* out, std::string* error);
 
-// Built-in defaults (no file): root is the current directory.
+// Built-in defaults (no file): no root, so no files are served.
 Config default_config();
 
 // Parses a listen address: "HOST:PORT", "[IPV6]:PORT", ":PORT" or "PORT".

@@ -55,6 +55,24 @@ void route_to_app(Worker& worker, Request& req, Response* res, int client_fd) {
   }
 }
 
+// What the server can do, for OPTIONS * (RFC 9110 §9.3.7): a question about
+// the server, not a resource, so no file or route is tried.
+void answer_server_options(const Request& req, Response* res) {
+  if (req.method != "OPTIONS") {  // "*" is a target for OPTIONS only
+    error_page(&req, 400, res);
+    return;
+  }
+  res->status = 200;
+  res->headers.set("Allow", "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS");
+}
+
+// The operator routes: the status path, and /debug/* with drills on. They
+// come before the files, so a file of the same name cannot hide them.
+bool is_operator_path(const Config& config, const std::string& path) {
+  if (!config.status.path.empty() && path == config.status.path) return true;
+  return config.drills && path.compare(0, 7, "/debug/") == 0;
+}
+
 // Error statuses set without a body get the standard page.
 void fill_error_body(const Request& req, Response* res) {
   if (res->status < 400 || !res->body_bytes().empty() || !res->parts.empty() || res->stream) return;
@@ -68,13 +86,24 @@ void fill_error_body(const Request& req, Response* res) {
 }  // namespace
 
 void dispatch(Worker& worker, Request& req, Response* res, int client_fd) {
+  if (req.target == "*") {
+    answer_server_options(req, res);
+    return;
+  }
   std::string decoded;
   if (!normalize_path(req.path, &decoded)) {
     error_page(&req, 400, res);
     return;
   }
   req.path = std::move(decoded);
-  if (worker.static_files().serve(req, res, uv_now(worker.loop())) == StaticFiles::Result::kServed) {
+  const Config& config = worker.config();
+  if (is_operator_path(config, req.path)) {
+    // The address is parsed only here, not for every request.
+    if (!config.status.allow.allows(req.remote_addr)) {
+      error_page(&req, 403, res);
+      return;
+    }
+  } else if (worker.static_files().serve(req, res, uv_now(worker.loop())) == StaticFiles::Result::kServed) {
     fill_error_body(req, res);  // static files chose their encoding already
     return;
   }

@@ -1,5 +1,7 @@
 // Crash drills: routes that fail on purpose, to prove the supervisor copes.
 // Registered only when the config says `drills: true`; never in production.
+// Like /status, dispatch lets only `status.allow` clients (loopback by
+// default) reach them.
 //   /debug/segv    a real SIGSEGV (a store into the unmapped first page)
 //   /debug/abort   abort()
 //   /debug/throw   throws std::runtime_error (the engine answers 500, lives on)

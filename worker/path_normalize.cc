@@ -25,6 +25,25 @@ bool has_hidden_segment(std::string_view path) {
   return false;
 }
 
+std::string encode_path(std::string_view path) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(path.size());
+  for (char c : path) {
+    unsigned char u = static_cast<unsigned char>(c);
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    // strchr finds the terminator too: NUL is excluded first.
+    if (alnum || (u != 0 && std::strchr("-._~!$&'()*+,;=:@/", c) != nullptr)) {
+      out.push_back(c);
+      continue;
+    }
+    out.push_back('%');
+    out.push_back(kHex[u >> 4]);
+    out.push_back(kHex[u & 0xf]);
+  }
+  return out;
+}
+
 static int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;

@@ -21,4 +21,10 @@ bool normalize_path(std::string_view raw_path, std::string* out);
 // allowed too. Expects the output of normalize_path.
 bool has_hidden_segment(std::string_view normalized_path);
 
+// The inverse of the decoding, for a URL the server writes (a Location):
+// percent-encodes every byte that may not stand as it is in a path
+// (RFC 3986 §3.3: anything but unreserved, sub-delims, ':', '@' and '/'),
+// so '%', '?', '#', '\', space, control and non-ASCII bytes come out as %XX.
+std::string encode_path(std::string_view path);
+
 }  // namespace hearth

@@ -22,12 +22,45 @@ bool is_inside(const std::string& real_path, const std::string& real_base) {
   return real_path.size() == real_base.size() || real_path[real_base.size()] == '/' || real_base == "/";
 }
 
-// "/docs?x=1" -> "/docs/?x=1": the raw target keeps the client's encoding.
+// Bytes a query may not carry as they are in a header we write.
+std::string clean_query(const std::string& query) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : query) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u > ' ' && u < 0x7f && c != '#') {
+      out.push_back(c);
+    } else {
+      out += {'%', kHex[u >> 4], kHex[u & 0xf]};
+    }
+  }
+  return out;
+}
+
+// "/docs" + "x=1" -> "/docs/?x=1", from the normalised path, never the raw
+// target: "//evil.example/..%2fsub" or "http://evil.example/sub" copied into
+// Location would send the browser to another host. A normalised path has no
+// "//", and encode_path turns '\' into %5C, so the result is always "/"
+// followed by a path segment: a path on this host.
 std::string slash_location(const Request& req) {
-  std::string location = req.target;
-  size_t q = location.find('?');
-  location.insert(q == std::string::npos ? location.size() : q, "/");
+  std::string location = encode_path(req.path) + "/";
+  if (location.compare(0, 2, "//") == 0) location = "/";  // unreachable for a normalised path
+  if (!req.query.empty()) location += "?" + clean_query(req.query);
   return location;
+}
+
+std::string html_escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out.push_back(c);
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -35,13 +68,14 @@ std::string slash_location(const Request& req) {
 StaticFiles::StaticFiles(const Config& config, const MimeTypes& mime)
     : config_(config),
       mime_(mime),
-      real_root_(real_path_or_self(config.root)),
+      real_root_(config.root.empty() ? "" : real_path_or_self(config.root)),
       cache_(config.open_file_cache_valid_ms, config.open_file_cache_entries),
       compression_(config.gzip) {
   for (const Mount& m : config.mounts) real_mount_dirs_.push_back(real_path_or_self(m.dir));
 }
 
 // Maps a URL path to a file path: the longest mount prefix, else the root.
+// Without a root only mounted paths are files.
 bool StaticFiles::locate(const std::string& path, Location* loc) const {
   size_t best = SIZE_MAX;
   for (size_t i = 0; i < config_.mounts.size(); i++) {
@@ -50,6 +84,7 @@ bool StaticFiles::locate(const std::string& path, Location* loc) const {
     if (best == SIZE_MAX || prefix.size() > config_.mounts[best].prefix.size()) best = i;
   }
   if (best == SIZE_MAX) {
+    if (config_.root.empty()) return false;
     loc->base = config_.root;
     loc->real_base = real_root_;
     loc->fs_path = config_.root + path;
@@ -82,9 +117,11 @@ StaticFiles::Result StaticFiles::serve(const Request& req, Response* res, uint64
     case FileInfo::Kind::kDirectory:
       if (!allowed(loc, info)) return Result::kDeclined;
       if (req.path.back() != '/') {
+        std::string location = slash_location(req);
+        std::string link = html_escape(location);
         res->status = 301;
-        res->headers.set("Location", slash_location(req));
-        res->html("<html><body>Moved to <a href=\"" + req.path + "/\">" + req.path + "/</a></body></html>\n", 301);
+        res->headers.set("Location", location);
+        res->html("<html><body>Moved to <a href=\"" + link + "\">" + link + "</a></body></html>\n", 301);
         return Result::kServed;
       }
       return serve_directory(req, loc, now_ms, res);

@@ -1,7 +1,8 @@
 // Files on disk, served the nginx way: try_files $uri $uri/ @app.
 // An existing regular file is served (with conditional requests and ranges);
 // a directory redirects to its slash form or serves its index file; anything
-// else is declined and goes to the app routes.
+// else is declined and goes to the app routes. Without a root (config.root
+// empty) only paths under a mount can be files.
 #pragma once
 
 #include <cstdint>

@@ -19,8 +19,8 @@ nlohmann::json status_json(const StatusTable& table) {
   return {{"master_pid", m.pid}, {"started", m.started}, {"generation", m.generation}, {"workers", workers}};
 }
 
-void register_status_route(Router& router, const StatusTable* table) {
-  router.get("/status", [table](const Request&, Response& res) {
+void register_status_route(Router& router, const StatusTable* table, const std::string& path) {
+  router.get(path, [table](const Request&, Response& res) {
     res.headers.set("Cache-Control", "no-store");
     if (table == nullptr) {
       res.json({{"error", "no status table"}}, 503);

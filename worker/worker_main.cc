@@ -43,7 +43,9 @@ int run_worker(const Config& config, int listen_fd, int channel_fd, WorkerIdenti
   install_crash_guard();
   Worker worker(config, id);
   // The status table was mapped by the master (or run_single) before fork.
-  register_status_route(worker.router(), process_status_table());
+  if (!config.status.path.empty()) {
+    register_status_route(worker.router(), process_status_table(), config.status.path);
+  }
   if (!worker.listen(listen_fd)) return 2;
   std::unique_ptr<MasterLink> link;
   StandaloneSignals signals;

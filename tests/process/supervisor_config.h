@@ -1,5 +1,6 @@
 // The config every supervisor test starts from: N workers, drills on,
-// quick heartbeats, a pid file in the test's folder, a one-line index page.
+// /status on (for 127.0.0.1, where the tests fetch it), quick heartbeats, a
+// pid file in the test's folder, a one-line index page.
 #pragma once
 
 #include <string>
@@ -11,6 +12,7 @@ namespace hearth::test {
 inline void use_supervisor_config(ServerProcess& server, int workers) {
   server.config()["workers"] = workers;
   server.config()["drills"] = true;
+  server.config()["status"] = {{"path", "/status"}};
   // hang_timeout stays well above a loaded 2-core machine's scheduling
   // hiccups; the hang test shortens it.
   server.config()["supervisor"] = {{"hang_timeout", 5},

@@ -44,7 +44,8 @@ class ProcessTreeGuard {
   pid_t pid_;
 };
 
-// GET /status parsed; a null json when it failed.
+// GET /status parsed; a null json when it failed. The server's config needs
+// a `status` section (off by default), as use_supervisor_config sets.
 nlohmann::json fetch_status(int port);
 // The workers' pids from a /status document, in slot order (0 = none yet).
 std::vector<int> status_pids(const nlohmann::json& status);

@@ -27,7 +27,9 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   // Config values merged over the defaults (listen 127.0.0.1:0, 1 worker,
-  // root dir()/root, error log dir()/error.log, access log off).
+  // root dir()/root, error log dir()/error.log, access log off). The root
+  // is set explicitly: without one hearth serves no files, and it may not
+  // be dir() itself, which holds the config and the error log.
   nlohmann::json& config() { return config_; }
   const TempDir& dir() const { return dir_; }
   std::string root() const { return dir_.path() + "/root"; }

@@ -242,12 +242,45 @@ TEST_F(OverrideTest, MissingDefaultFileMeansBuiltInDefaultsButAMissingGivenFileI
   std::string error;
   ASSERT_TRUE(load_effective_config(cl, &config, &error)) << error;
   EXPECT_EQ(config.file, "");
-  EXPECT_EQ(config.root, fs::canonical(fs::current_path()).string());
+  EXPECT_EQ(config.root, "") << "the built-in defaults serve no folder";
   EXPECT_EQ(config.workers, 3);
 
   cl.config_path_given = true;
   EXPECT_FALSE(load_effective_config(cl, &config, &error));
   EXPECT_EQ(error, cl.config_path + ": cannot open: No such file or directory");
+}
+
+// The served-path check runs on the final config: file and flags together,
+// so the same refusal comes at start, for -t and on reload.
+TEST_F(OverrideTest, ARootHoldingHearthsOwnFilesIsRefused) {
+  std::string in_site = dir_.write("etc/in-site.json", R"({"root": "../site", "supervisor": {"pid_file": "../site/run.pid"}})");
+  CommandLine cl;
+  ASSERT_EQ(parse({"-c", in_site}, &cl), "");
+  Config config;
+  config.workers = 42;
+  std::string error;
+  EXPECT_FALSE(load_effective_config(cl, &config, &error));
+  EXPECT_EQ(error, in_site + ": root \"" + dir_.path() + "/site\" contains the pid file " + dir_.path() +
+                       "/site/run.pid; hearth would serve it (move it, or set root to a folder of public files only)");
+  EXPECT_EQ(config.workers, 42) << "untouched";
+}
+
+TEST_F(OverrideTest, FlagsCanCauseAndCureTheServedPathRefusal) {
+  CommandLine cl;
+  ASSERT_EQ(parse({"-c", file_, "--root", dir_.path() + "/etc"}, &cl), "");
+  Config config;
+  std::string error;
+  EXPECT_FALSE(load_effective_config(cl, &config, &error));
+  EXPECT_EQ(error.rfind(file_ + ": --root \"" + dir_.path() + "/etc\" contains the config file " + file_, 0), 0u)
+      << error;
+
+  ASSERT_EQ(parse({"-c", file_, "--access-log", dir_.path() + "/site/access.log"}, &cl), "");
+  EXPECT_FALSE(load_effective_config(cl, &config, &error));
+  EXPECT_NE(error.find("contains the access log " + dir_.path() + "/site/access.log;"), std::string::npos) << error;
+
+  std::string bad = dir_.write("etc/bad-pid.json", R"({"root": "../site", "supervisor": {"pid_file": "../site/h.pid"}})");
+  ASSERT_EQ(parse({"-c", bad, "--pid-file", dir_.path() + "/h.pid"}, &cl), "");
+  EXPECT_TRUE(load_effective_config(cl, &config, &error)) << error;
 }
 
 }  // namespace

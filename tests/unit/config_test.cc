@@ -60,9 +60,9 @@ class ConfigTest : public ::testing::Test {
   Config config_;
 };
 
-TEST_F(ConfigTest, DefaultsServeTheCurrentFolder) {
+TEST_F(ConfigTest, DefaultsServeNoFolder) {
   Config config = default_config();
-  EXPECT_EQ(config.root, fs::canonical(fs::current_path()).string());
+  EXPECT_EQ(config.root, "") << "no root: the current folder is not served";
   EXPECT_EQ(config.file, "");
   EXPECT_EQ(config.listen_host, "0.0.0.0");
   EXPECT_EQ(config.listen_port, 3000);
@@ -72,16 +72,71 @@ TEST_F(ConfigTest, DefaultsServeTheCurrentFolder) {
   EXPECT_EQ(config.log.error_log, "stderr");
   EXPECT_EQ(config.log.access_log, "off");
   EXPECT_EQ(config.log.level, "info");
+  EXPECT_EQ(config.supervisor.shutdown_timeout_ms, 30000u);
+  EXPECT_EQ(config.supervisor.retire_timeout_ms, 300000u);
+  EXPECT_EQ(config.status.path, "") << "no status route";
+  EXPECT_TRUE(config.status.allow.allows("127.0.0.1"));
+  EXPECT_FALSE(config.status.allow.allows("192.0.2.1"));
 }
 
-TEST_F(ConfigTest, EmptyObjectKeepsDefaultsAndRootIsTheFilesFolder) {
+TEST_F(ConfigTest, EmptyObjectKeepsDefaultsAndHasNoRoot) {
   ASSERT_EQ(load("{}"), "");
   EXPECT_EQ(config_.file, file_);
-  EXPECT_EQ(config_.root, dir_.path() + "/etc");
+  EXPECT_EQ(config_.root, "") << "the config's folder is not served";
   EXPECT_EQ(config_.listen_port, 3000);
   EXPECT_EQ(config_.limits.header_bytes, 16384u);
   EXPECT_EQ(config_.supervisor.hang_timeout_ms, 30000u);
+  EXPECT_EQ(config_.supervisor.shutdown_timeout_ms, 30000u);
+  EXPECT_EQ(config_.supervisor.retire_timeout_ms, 300000u);
+  EXPECT_EQ(config_.status.path, "");
   EXPECT_FALSE(config_.drills);
+}
+
+TEST_F(ConfigTest, RetireTimeoutIsSecondsLikeShutdownTimeout) {
+  ASSERT_EQ(load(R"({"supervisor": {"retire_timeout": 0.5}})"), "");
+  EXPECT_EQ(config_.supervisor.retire_timeout_ms, 500u);
+  EXPECT_EQ(load(R"({"supervisor": {"retire_timeout": 0}})"),
+            at("1: supervisor.retire_timeout: must be at least 0.001 seconds, got 0"));
+  EXPECT_EQ(load(R"({"supervisor": {"retire_timeout": "5m"}})"),
+            at("1: supervisor.retire_timeout: expected a number of seconds, got \"5m\""));
+}
+
+TEST_F(ConfigTest, StatusSectionTurnsTheRouteOn) {
+  ASSERT_EQ(load(R"({"status": {}})"), "");
+  EXPECT_EQ(config_.status.path, "/status");
+  EXPECT_TRUE(config_.status.allow.allows("127.0.0.1"));
+  EXPECT_TRUE(config_.status.allow.allows("::1"));
+  EXPECT_FALSE(config_.status.allow.allows("10.0.0.1"));
+
+  ASSERT_EQ(load(R"({"status": {"path": "/_hearth/status"}})"), "");
+  EXPECT_EQ(config_.status.path, "/_hearth/status");
+  EXPECT_TRUE(config_.status.allow.allows("127.0.0.1")) << "loopback when allow is not given";
+
+  ASSERT_EQ(load(R"({"status": {"path": "/status", "allow": ["10.0.0.0/8", "::ffff:192.0.2.1"]}})"), "");
+  EXPECT_TRUE(config_.status.allow.allows("10.2.3.4"));
+  EXPECT_TRUE(config_.status.allow.allows("192.0.2.1"));
+  EXPECT_FALSE(config_.status.allow.allows("127.0.0.1")) << "a given list replaces loopback";
+
+  ASSERT_EQ(load(R"({"status": {"allow": []}})"), "");
+  EXPECT_TRUE(config_.status.allow.empty()) << "nobody";
+}
+
+TEST_F(ConfigTest, BadStatusSectionsAreRefused) {
+  EXPECT_EQ(load(R"({"status": true})"), at("1: status: expected an object, got true"));
+  EXPECT_EQ(load(R"({"status": {"path": "status"}})"),
+            at("1: status.path: expected a path of plain segments, as in \"/status\", got \"status\""));
+  for (const char* bad : {"/", "/a/", "//status", "/a/../b", "/a/.", "/users/:id", "/api/*", "/a b", "/a%20",
+                          "/a?b"}) {
+    std::string text = std::string(R"({"status": {"path": ")") + bad + "\"}}";
+    EXPECT_NE(load(text).find(": status.path: expected a path of plain segments"), std::string::npos) << bad;
+  }
+  EXPECT_EQ(load("{\"status\": {\n  \"allow\": [\"127.0.0.1\",\n    \"localhost\"]}}"),
+            at("2: status.allow[1]: \"localhost\" is not an IP address or CIDR block "
+               "(\"127.0.0.1\", \"10.0.0.0/8\", \"::1\")"));
+  EXPECT_EQ(load(R"({"status": {"allow": "127.0.0.1"}})"),
+            at("1: status.allow: expected a list of addresses and CIDR blocks, got \"127.0.0.1\""));
+  EXPECT_EQ(load(R"({"status": {"allow": [1]}})"), at("1: status.allow[0]: expected a string, got 1"));
+  EXPECT_EQ(load(R"({"status": {"alow": []}})"), at("1: unknown key \"status.alow\" (did you mean \"allow\"?)"));
 }
 
 TEST_F(ConfigTest, FullFileSetsEveryField) {
@@ -100,12 +155,13 @@ TEST_F(ConfigTest, FullFileSetsEveryField) {
                "header_timeout": 1, "body_timeout": 0.25, "keepalive_timeout": 5,
                "max_connections": 7},
     "log": {"error": "error.log", "access": "/var/log/access.log", "level": "debug"},
-    "supervisor": {"hang_timeout": 4, "shutdown_timeout": 3, "heartbeat_interval": 0.5,
+    "supervisor": {"hang_timeout": 4, "shutdown_timeout": 3, "retire_timeout": 60, "heartbeat_interval": 0.5,
                    "max_requests": 100, "max_requests_jitter": 10,
                    "pid_file": "run/hearth.pid", "daemon": true},
     "gzip": {"on_the_fly": false, "precompressed": "always", "types": ["text/html"],
              "min_length": 10, "level": 6, "cache_bytes": 1000, "stream_above": 2000},
     "websocket": {"max_message_bytes": 100, "idle_timeout": 9, "send_buffer_bytes": 200},
+    "status": {"path": "/server-status", "allow": ["192.0.2.0/24"]},
     "drills": true,
     "response_headers": {"X-Frame-Options": "DENY", "Server-Timing": "a;dur=1"}
   })"),
@@ -136,6 +192,7 @@ TEST_F(ConfigTest, FullFileSetsEveryField) {
   EXPECT_EQ(config_.log.level, "debug");
   EXPECT_EQ(config_.supervisor.hang_timeout_ms, 4000u);
   EXPECT_EQ(config_.supervisor.shutdown_timeout_ms, 3000u);
+  EXPECT_EQ(config_.supervisor.retire_timeout_ms, 60000u);
   EXPECT_EQ(config_.supervisor.heartbeat_interval_ms, 500u);
   EXPECT_EQ(config_.supervisor.max_requests, 100u);
   EXPECT_EQ(config_.supervisor.max_requests_jitter, 10u);
@@ -152,6 +209,9 @@ TEST_F(ConfigTest, FullFileSetsEveryField) {
   EXPECT_EQ(config_.websocket.max_message_bytes, 100u);
   EXPECT_EQ(config_.websocket.idle_timeout_ms, 9000u);
   EXPECT_EQ(config_.websocket.send_buffer_bytes, 200u);
+  EXPECT_EQ(config_.status.path, "/server-status");
+  EXPECT_TRUE(config_.status.allow.allows("192.0.2.9"));
+  EXPECT_FALSE(config_.status.allow.allows("127.0.0.1"));
   EXPECT_TRUE(config_.drills);
   ASSERT_EQ(config_.response_headers.size(), 2u);  // in the file's order
   EXPECT_EQ(config_.response_headers[0], (std::pair<std::string, std::string>("X-Frame-Options", "DENY")));
@@ -489,6 +549,7 @@ TEST(DemoConfig, TheShippedFileIsValidJsonWithTheDocumentedShape) {
   EXPECT_EQ(config.mounts[0].dir, dir.path() + "/site/public");
   EXPECT_EQ(config.log.access_log, "stderr");
   EXPECT_FALSE(config.drills);
+  EXPECT_EQ(config.status.path, "") << "the demo keeps /status off";
 }
 
 }  // namespace

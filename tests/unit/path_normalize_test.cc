@@ -154,6 +154,55 @@ TEST(PathNormalize, LongPathWithManySegments) {
   EXPECT_EQ(out, want + "/");
 }
 
+// What a directory redirect is built from: a leading "//" (another host, to a
+// browser) never survives normalisation, encoded or not.
+TEST(PathNormalize, LeadingSlashesCollapseSoNoHostSurvives) {
+  const NormalizeCase cases[] = {
+      {"//evil.example/..%2fsub", true, "/sub"},
+      {"//evil.example/", true, "/evil.example/"},
+      {"//evil.example", true, "/evil.example"},
+      {"/%2f%2fevil.example/x", true, "/evil.example/x"},
+      {"/%2F/evil.example", true, "/evil.example"},
+      {"///a", true, "/a"},
+      {"/./evil.example", true, "/evil.example"},
+  };
+  for (const NormalizeCase& c : cases) {
+    SCOPED_TRACE(c.raw);
+    std::string out;
+    ASSERT_EQ(normalize_path(c.raw, &out), c.ok);
+    EXPECT_EQ(out, c.want);
+    EXPECT_NE(out.compare(0, 2, "//"), 0);
+  }
+}
+
+TEST(EncodePath, KeepsWhatAPathMayHold) {
+  EXPECT_EQ(encode_path("/"), "/");
+  EXPECT_EQ(encode_path("/a/b-c_d.e~f/"), "/a/b-c_d.e~f/");
+  EXPECT_EQ(encode_path("/AZaz09"), "/AZaz09");
+  EXPECT_EQ(encode_path("/!$&'()*+,;=:@"), "/!$&'()*+,;=:@");
+}
+
+TEST(EncodePath, EncodesEverythingElse) {
+  EXPECT_EQ(encode_path("/a b"), "/a%20b");
+  EXPECT_EQ(encode_path("/100%"), "/100%25");
+  EXPECT_EQ(encode_path("/a?b#c"), "/a%3Fb%23c");
+  EXPECT_EQ(encode_path("/\\\\evil.example"), "/%5C%5Cevil.example");
+  EXPECT_EQ(encode_path("/\"<>[]^`{|}"), "/%22%3C%3E%5B%5D%5E%60%7B%7C%7D");
+  EXPECT_EQ(encode_path("/\r\n\t\x7f"), "/%0D%0A%09%7F");
+  EXPECT_EQ(encode_path(std::string("/a\0b", 4)), "/a%00b");
+  EXPECT_EQ(encode_path("/caf\xC3\xA9"), "/caf%C3%A9");
+}
+
+TEST(EncodePath, RoundTripsThroughNormalisation) {
+  const std::string paths[] = {"/a b/100%/x?y#z", "/caf\xC3\xA9/\\/", "/%2e%2e/"};
+  for (const std::string& path : paths) {
+    SCOPED_TRACE(path);
+    std::string back;
+    ASSERT_TRUE(normalize_path(encode_path(path), &back));
+    EXPECT_EQ(back, path);
+  }
+}
+
 TEST(HiddenSegment, Table) {
   struct Case {
     const char* path;
