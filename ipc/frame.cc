@@ -66,6 +66,22 @@ bool decode_counters(std::string_view payload, Counters* out) {
   return true;
 }
 
+std::string encode_stop_timeout(uint64_t timeout_ms) {
+  std::string out;
+  put_u64(&out, timeout_ms);
+  return out;
+}
+
+bool decode_stop_timeout(std::string_view payload, uint64_t default_ms, uint64_t* timeout_ms) {
+  if (payload.empty()) {
+    *timeout_ms = default_ms;
+    return true;
+  }
+  if (payload.size() != 8) return false;
+  *timeout_ms = get_u64(payload.data());
+  return true;
+}
+
 bool FrameDecoder::feed(const char* data, size_t size, std::vector<Message>* out, std::string* error) {
   if (failed()) {
     *error = error_;

@@ -17,7 +17,7 @@ enum class MessageType : uint8_t {
   kReady = 1,      // worker -> master: listening, serving
   kHeartbeat = 2,  // worker -> master: alive; payload: Counters
   kRetiring = 3,   // worker -> master: max_requests reached, draining; payload: Counters
-  kStop = 4,       // master -> worker: drain and exit
+  kStop = 4,       // master -> worker: drain and exit; payload: the drain timeout (StopOrder)
   kReopen = 5,     // master -> worker: reopen log files
 };
 
@@ -42,6 +42,14 @@ std::string encode_frame(MessageType type, std::string_view payload = {});
 std::string encode_counters(const Counters& counters);
 // False when `payload` is not exactly an encoded Counters.
 bool decode_counters(std::string_view payload, Counters* out);
+
+// STOP's payload: how long the worker may take to finish its responses. A
+// worker retired by a reload may finish a long download; one stopped with
+// the server gets shutdown_timeout. An empty payload means "your own
+// shutdown_timeout".
+std::string encode_stop_timeout(uint64_t timeout_ms);
+// False when `payload` is neither empty nor an encoded timeout.
+bool decode_stop_timeout(std::string_view payload, uint64_t default_ms, uint64_t* timeout_ms);
 
 // Cuts a byte stream into messages. Feed it whatever read() returned, in any
 // chunking; it keeps at most one partial frame. The first malformed frame

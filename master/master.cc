@@ -152,6 +152,12 @@ void Master::kill_stale_workers() {
       continue;
     }
     if (c.sigkill_sent) continue;
+    if (c.drain_deadline && now >= *c.drain_deadline) {
+      // Its own timer should have closed everything: it is stuck.
+      spdlog::error("worker {} (pid {}) still draining past its deadline, killing", c.slot, c.pid);
+      kill_child(c, SIGKILL, "drain deadline");
+      continue;
+    }
     uint64_t silent = static_cast<uint64_t>(ms_between(c.last_heard, now));
     if (silent < c.hang_timeout_ms) continue;
     if (c.ready) {
@@ -196,7 +202,7 @@ void Master::manage_workers() {
   // After TTOU: the serving workers above N drain away.
   for (auto& entry : children_) {
     Child& c = entry.second;
-    if (c.generation == generation_ && !c.stopping && c.slot > workers_) send_stop(c);
+    if (c.generation == generation_ && !c.stopping && c.slot > workers_) send_stop(c, config_.supervisor.retire_timeout_ms);
   }
 }
 
@@ -372,19 +378,21 @@ void Master::on_unplanned_death(Child& c, const std::string& how) {
   }
 }
 
-bool Master::send_message(Child& c, MessageType type) {
+bool Master::send_message(Child& c, MessageType type, std::string_view payload) {
   if (c.fd < 0) return false;
-  std::string frame = encode_frame(type);
+  std::string frame = encode_frame(type, payload);
   // The channel is nearly always empty, so a whole tiny frame fits; if it
   // does not, the worker is not reading and the caller falls back to kill().
   ssize_t n = send(c.fd, frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   return n == static_cast<ssize_t>(frame.size());
 }
 
-void Master::send_stop(Child& c) {
+void Master::send_stop(Child& c, uint64_t timeout_ms) {
   if (c.reaped || (c.stopping && c.fd < 0)) return;
   c.stopping = true;
-  if (!send_message(c, MessageType::kStop)) kill(c.pid, SIGTERM);
+  auto deadline = Clock::now() + Ms(timeout_ms) + kStopGrace;
+  if (!c.drain_deadline || deadline < *c.drain_deadline) c.drain_deadline = deadline;
+  if (!send_message(c, MessageType::kStop, encode_stop_timeout(timeout_ms))) kill(c.pid, SIGTERM);
 }
 
 void Master::kill_child(Child& c, int sig, const std::string& reason) {
@@ -454,7 +462,8 @@ void Master::commit_reload() {
   Reload r = std::move(*reload_);
   reload_.reset();
   for (auto& entry : children_) {
-    if (entry.second.generation != r.generation) send_stop(entry.second);
+    // The old generation may finish its downloads, up to retire_timeout.
+    if (entry.second.generation != r.generation) send_stop(entry.second, config_.supervisor.retire_timeout_ms);
   }
   if (r.listen_fd != listen_fd_) {
     close(listen_fd_);  // the old workers keep their own copies while they drain
@@ -509,7 +518,7 @@ void Master::begin_graceful_stop(int sig) {
   uint64_t timeout = config_.supervisor.shutdown_timeout_ms;
   spdlog::info("{} received, stopping gracefully (at most {})", signal_name(sig), seconds_text(timeout));
   if (reload_) abandon_reload("the master is stopping");
-  for (auto& entry : children_) send_stop(entry.second);
+  for (auto& entry : children_) send_stop(entry.second, timeout);
   stop_deadline_ = Clock::now() + Ms(timeout) + kStopGrace;
 }
 

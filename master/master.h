@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ipc/frame.h"
@@ -58,6 +59,7 @@ class Master {
     Counters counters;
     std::string kill_reason;          // set when the master killed it
     std::optional<Clock::time_point> abort_sent_at;
+    std::optional<Clock::time_point> drain_deadline;  // stopping: killed if still there by then
     bool sigkill_sent = false;
     bool reaped = false;              // waited for: its pid may belong to someone else now
   };
@@ -99,8 +101,9 @@ class Master {
   void on_ready(Child& c);
   void on_child_exit(Child& c, int status);
   void on_unplanned_death(Child& c, const std::string& how);
-  bool send_message(Child& c, MessageType type);
-  void send_stop(Child& c);
+  bool send_message(Child& c, MessageType type, std::string_view payload = {});
+  // Asks `c` to drain within `timeout_ms`; the master kills it a little after.
+  void send_stop(Child& c, uint64_t timeout_ms);
   void kill_child(Child& c, int sig, const std::string& reason);
   void close_channel(Child& c);
   bool has_serving_child(int slot) const;

@@ -15,6 +15,7 @@
 
 #include "master/daemon.h"
 #include "master/listen_socket.h"
+#include "master/open_file_limit.h"
 #include "master/master.h"
 #include "master/pid_file.h"
 #include "shared/status_table.h"
@@ -113,11 +114,18 @@ bool master_gone(const std::string& pid_file, pid_t pid) {
   return !process_alive(pid) || !read_pid_file(pid_file, &current, &ignored) || current != pid;
 }
 
+// Workers inherit the limit across fork; too low a hard limit is worth a warning, not a refusal.
+void ensure_open_file_limit(const Config& config) {
+  std::string warning;
+  if (!raise_open_file_limit(config.limits.max_connections, &warning)) spdlog::warn("{}", warning);
+}
+
 }  // namespace
 
 int run_master(const CommandLine& cl, const Config& config) {
   const std::string& pid_file = config.supervisor.pid_file;
   std::string error;
+  ensure_open_file_limit(config);
   if (!check_not_running(pid_file, &error)) {
     startup_error(config, error);
     return 1;
@@ -146,6 +154,7 @@ int run_master(const CommandLine& cl, const Config& config) {
 }
 
 int run_single(const Config& config) {
+  ensure_open_file_limit(config);
   int listen_fd = bind_or_report(config);
   if (listen_fd < 0) return 1;
   std::string error;

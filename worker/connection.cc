@@ -96,6 +96,7 @@ void Connection::on_read(ssize_t nread, const uv_buf_t* buf) {
     return;
   }
   if (lingering_) return;  // discarding what a refused client still sends
+  leave_idle();
   process_input(buf->base, static_cast<size_t>(nread));
 }
 
@@ -184,16 +185,18 @@ void Connection::pause_input(const char* rest, size_t len) {
   }
 }
 
+// The output drained: read again, after answering what arrived meanwhile
+// (which may pause reading once more).
 void Connection::resume_input() {
   paused_ = false;
+  if (!reading_ && !closing_ && !close_after_write_) {
+    reading_ = uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), alloc_cb, read_cb) == 0;
+  }
   if (!pending_input_.empty()) {
     std::string input;
     input.swap(pending_input_);
     process_input(input.data(), input.size());
     return;
-  }
-  if (!reading_ && !closing_ && !close_after_write_) {
-    reading_ = uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), alloc_cb, read_cb) == 0;
   }
   update_timer();
 }
@@ -213,10 +216,6 @@ void Connection::finish_batch() {
     resume_input();
     return;
   }
-  if (draining_ && parser_.idle()) {
-    set_timer(TimerMode::kDrainGrace, kDrainGraceMs, false);
-    return;
-  }
   update_timer();
 }
 
@@ -229,6 +228,12 @@ void Connection::on_output_drained() {
 }
 
 void Connection::on_output_error(int) { close(); }
+
+// nginx's send_timeout: the time between two successful writes, so a client
+// that keeps reading gets the whole response however long it takes.
+void Connection::on_output_progress() {
+  if (timer_mode_ == TimerMode::kSend) set_timer(TimerMode::kSend, worker_->config().limits.body_timeout_ms, true);
+}
 
 // Half-closes after the last response and reads what the client still sends
 // for a moment, so a client mid-upload sees our answer instead of a reset.
@@ -275,6 +280,8 @@ void Connection::update_timer() {
     set_timer(TimerMode::kBody, limits.body_timeout_ms, true);
   } else if (parser_.reading_head()) {
     set_timer(TimerMode::kHead, limits.header_timeout_ms, false);
+  } else if (draining_) {
+    set_timer(TimerMode::kDrainGrace, kDrainGraceMs, false);
   } else if (requests_ == 0) {
     set_timer(TimerMode::kFirstRequest, limits.header_timeout_ms, false);
   } else {
@@ -283,10 +290,34 @@ void Connection::update_timer() {
 }
 
 // `restart`: start the clock again even when the mode is unchanged (progress).
+// Waiting for a first or a next request is what makes a connection idle.
 void Connection::set_timer(TimerMode mode, uint64_t ms, bool restart) {
   if (mode == timer_mode_ && !restart) return;
   timer_mode_ = mode;
   uv_timer_start(&timer_, timer_cb, ms, 0);
+  bool idle = (mode == TimerMode::kFirstRequest || mode == TimerMode::kKeepAlive) && !draining_;
+  if (idle) {
+    worker_->idle_connections().add(this);
+  } else {
+    worker_->idle_connections().remove(this);
+  }
+}
+
+// Bytes arrived: the connection is busy until it waits again, and the next
+// wait starts a fresh keep-alive clock.
+void Connection::leave_idle() {
+  if (!IdleNode::idle) return;
+  worker_->idle_connections().remove(this);
+  timer_mode_ = TimerMode::kNone;
+}
+
+bool Connection::close_if_still_idle() {
+  if (input_waiting()) {
+    worker_->idle_connections().remove(this);  // busy in a moment: read_cb follows
+    return false;
+  }
+  close();
+  return true;
 }
 
 void Connection::timer_cb(uv_timer_t* timer) noexcept { static_cast<Connection*>(timer->data)->on_timeout(); }
@@ -324,6 +355,7 @@ void Connection::on_timeout() {
 void Connection::close() {
   if (closing_) return;
   closing_ = true;
+  worker_->idle_connections().remove(this);
   out_.cancel();
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), close_cb);
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_), close_cb);

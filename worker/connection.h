@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "worker/idle_connections.h"
 #include "worker/output_queue.h"
 #include "worker/request_parser.h"
 
@@ -18,7 +19,7 @@ class Worker;
 class WebSocketLink;
 struct Request;
 
-class Connection : public OutputQueue::Listener {
+class Connection : public OutputQueue::Listener, public IdleNode {
  public:
   // Accepts a pending connection from `server`. Returns null on failure.
   static Connection* accept(Worker* worker, uv_stream_t* server);
@@ -28,6 +29,9 @@ class Connection : public OutputQueue::Listener {
   void drain();
   // Closes now, dropping anything unsent.
   void close();
+  // Closes a connection of the idle list to make room for a new client,
+  // unless a request has just arrived on it. Returns true when it closed.
+  bool close_if_still_idle();
 
   // The worker's intrusive list of live connections.
   Connection* prev = nullptr;
@@ -60,8 +64,10 @@ class Connection : public OutputQueue::Listener {
 
   void on_output_drained() override;
   void on_output_error(int uv_error) override;
+  void on_output_progress() override;
 
   void update_timer();
+  void leave_idle();
   void set_timer(TimerMode mode, uint64_t ms, bool restart);
   void on_timeout();
 

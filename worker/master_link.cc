@@ -122,7 +122,8 @@ void MasterLink::Impl::on_loop_turn(uv_check_t* check) noexcept {
                impl->worker->requests_served());
   impl->send(MessageType::kRetiring, encode_counters(impl->counters()));
   uv_check_stop(check);
-  impl->worker->begin_drain();
+  // A replacement is on its way: like a reload, let in-flight responses finish.
+  impl->worker->begin_drain(impl->worker->config().supervisor.retire_timeout_ms);
 }
 
 void MasterLink::Impl::send(MessageType type, std::string_view payload) {
@@ -135,9 +136,15 @@ void MasterLink::Impl::send(MessageType type, std::string_view payload) {
 
 void MasterLink::Impl::handle(const Message& m) {
   switch (m.type) {
-    case MessageType::kStop:
-      if (!worker->draining()) worker->begin_drain();
+    case MessageType::kStop: {
+      uint64_t timeout_ms = 0;
+      if (!decode_stop_timeout(m.payload, worker->config().supervisor.shutdown_timeout_ms, &timeout_ms)) {
+        spdlog::warn("worker {}: STOP with a malformed timeout, using shutdown_timeout", slot());
+        timeout_ms = worker->config().supervisor.shutdown_timeout_ms;
+      }
+      worker->begin_drain(timeout_ms);
       break;
+    }
     case MessageType::kReopen:
       worker->reopen_logs();
       break;

@@ -232,6 +232,7 @@ void OutputQueue::on_write(uv_write_t* req, int status) {
     if (q->listener_ != nullptr) q->listener_->on_output_error(status);
     return;
   }
+  if (q->listener_ != nullptr) q->listener_->on_output_progress();
   if (q->flush() && q->listener_ != nullptr) q->listener_->on_output_drained();
 }
 

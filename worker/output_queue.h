@@ -26,6 +26,9 @@ class OutputQueue {
     virtual void on_output_drained() = 0;
     // Writing failed (peer gone, file shrank): the connection must close.
     virtual void on_output_error(int uv_error) = 0;
+    // A blocked write completed: the client is reading, however slowly.
+    // (A send timeout measures the time between two such moments.)
+    virtual void on_output_progress() {}
   };
 
   // REQUIRES: `stream` and `listener` outlive the queue's pending write;

@@ -1,5 +1,6 @@
 #include "worker/worker.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -14,6 +15,11 @@
 namespace hearth {
 
 namespace {
+
+// Every so often a worker checks whether a burst of connections is over.
+constexpr uint64_t kTrimCheckMs = 2000;
+// This many connections gone since the peak make a burst worth trimming.
+constexpr int kTrimAfterClosed = 64;
 
 // The MIME table lives next to the config file (etc/mime.types).
 MimeTypes load_mime_types(const Config& config) {
@@ -39,6 +45,10 @@ Worker::Worker(const Config& config, WorkerIdentity id) : config_(config), id_(i
   uv_loop_init(&loop_);
   uv_timer_init(&loop_, &shutdown_timer_);
   shutdown_timer_.data = this;
+  uv_timer_init(&loop_, &trim_timer_);
+  trim_timer_.data = this;
+  uv_timer_start(&trim_timer_, trim_timer_cb, kTrimCheckMs, kTrimCheckMs);
+  uv_unref(reinterpret_cast<uv_handle_t*>(&trim_timer_));
   static_files_ = std::make_unique<StaticFiles>(config_, mime_);
   listener_ = std::make_unique<Listener>(this);
   register_app_routes(*this);
@@ -67,13 +77,21 @@ int Worker::run() {
   return 0;
 }
 
-void Worker::begin_drain() {
-  if (draining_) return;
+void Worker::begin_drain(uint64_t timeout_ms) {
+  uint64_t deadline = uv_now(&loop_) + timeout_ms;
+  if (draining_) {
+    if (deadline >= drain_deadline_ms_ || stopping_) return;
+    drain_deadline_ms_ = deadline;
+    uv_timer_start(&shutdown_timer_, shutdown_timer_cb, timeout_ms, 0);
+    return;
+  }
   draining_ = true;
-  spdlog::info("worker {} draining: {} open connections", id_.slot, active_connections_);
+  drain_deadline_ms_ = deadline;
+  spdlog::info("worker {} draining: {} open connections, at most {} s", id_.slot, active_connections_,
+               timeout_ms / 1000.0);
   listener_->stop();
   for (Connection* c = connections_; c != nullptr; c = c->next) c->drain();
-  uv_timer_start(&shutdown_timer_, shutdown_timer_cb, config_.supervisor.shutdown_timeout_ms, 0);
+  uv_timer_start(&shutdown_timer_, shutdown_timer_cb, timeout_ms, 0);
   uv_unref(reinterpret_cast<uv_handle_t*>(&shutdown_timer_));
   if (active_connections_ == 0) stop_loop();
 }
@@ -82,6 +100,18 @@ void Worker::shutdown_timer_cb(uv_timer_t* timer) noexcept {
   auto* self = static_cast<Worker*>(timer->data);
   spdlog::warn("worker {}: shutdown timeout, closing {} connections", self->id_.slot, self->active_connections_);
   self->stop_now();
+}
+
+void Worker::trim_timer_cb(uv_timer_t* timer) noexcept {
+  static_cast<Worker*>(timer->data)->release_memory_after_burst();
+}
+
+// Thousands of slow readers leave their freed output chunks scattered over
+// the heap, which glibc keeps: after the burst, give the free pages back.
+void Worker::release_memory_after_burst() {
+  if (peak_connections_ - active_connections_ < kTrimAfterClosed) return;
+  malloc_trim(0);
+  peak_connections_ = active_connections_;
 }
 
 void Worker::stop_now() {
@@ -106,9 +136,18 @@ void Worker::reopen_logs() { hearth::reopen_logs(); }
 
 void Worker::connection_opened(Connection* conn) {
   active_connections_++;
+  if (active_connections_ > peak_connections_) peak_connections_ = active_connections_;
   conn->next = connections_;
   if (connections_ != nullptr) connections_->prev = conn;
   connections_ = conn;
+}
+
+int Worker::close_idle_connections(int count) {
+  int closed = 0;
+  for (int tries = 0; tries < count && idle_.oldest() != nullptr; tries++) {
+    if (static_cast<Connection*>(idle_.oldest())->close_if_still_idle()) closed++;
+  }
+  return closed;
 }
 
 void Worker::connection_closed(Connection* conn) {

@@ -14,6 +14,7 @@
 #include "shared/config.h"
 #include "worker/gzip_filter.h"
 #include "worker/http_date.h"
+#include "worker/idle_connections.h"
 #include "worker/mime_types.h"
 #include "worker/router.h"
 #include "worker/worker_main.h"
@@ -42,7 +43,11 @@ class Worker {
   // Graceful stop: stop accepting, close idle keep-alives after a short
   // grace, answer in-flight requests with Connection: close, then leave the
   // loop. After `shutdown_timeout` the remaining connections are closed.
-  void begin_drain();
+  void begin_drain() { begin_drain(config_.supervisor.shutdown_timeout_ms); }
+  // The same with its own deadline (a retiring worker of a reload waits
+  // longer than a stopping one). Draining again can only bring the
+  // deadline closer.
+  void begin_drain(uint64_t timeout_ms);
   bool draining() const { return draining_; }
   // Fast stop: close everything now.
   void stop_now();
@@ -62,15 +67,23 @@ class Worker {
   void count_request() { requests_served_++; }
   void connection_opened(Connection* conn);
   void connection_closed(Connection* conn);
+  // Connections waiting for a (first or next) request, oldest first.
+  IdleConnections& idle_connections() { return idle_; }
+  // At max_connections: closes up to `count` of the longest-idle
+  // connections. Returns how many will close (their close callbacks follow).
+  int close_idle_connections(int count);
 
  private:
   static void shutdown_timer_cb(uv_timer_t* timer) noexcept;
+  static void trim_timer_cb(uv_timer_t* timer) noexcept;
+  void release_memory_after_burst();
   void stop_loop();
 
   Config config_;
   WorkerIdentity id_;
   uv_loop_t loop_;
   uv_timer_t shutdown_timer_;
+  uv_timer_t trim_timer_;
   MimeTypes mime_;
   Router router_;
   DateCache date_;
@@ -79,10 +92,13 @@ class Worker {
   std::unique_ptr<Listener> listener_;
   std::vector<std::function<void()>> stop_hooks_;
   Connection* connections_ = nullptr;  // intrusive list
+  IdleConnections idle_;
   bool draining_ = false;
+  uint64_t drain_deadline_ms_ = 0;  // loop time at which the rest is closed
   bool stopping_ = false;
   uint64_t requests_served_ = 0;
   int active_connections_ = 0;
+  int peak_connections_ = 0;  // since memory was last given back
 };
 
 }  // namespace hearth

@@ -137,5 +137,14 @@ TEST(IpcFrame, CountersPayloadMustHaveExactSize) {
   EXPECT_TRUE(decode_counters(std::string(12, '\0'), &c));
 }
 
+TEST(IpcFrame, StopCarriesItsDrainTimeout) {
+  uint64_t ms = 0;
+  ASSERT_TRUE(decode_stop_timeout(encode_stop_timeout(300000), 30000, &ms));
+  EXPECT_EQ(ms, 300000u);
+  ASSERT_TRUE(decode_stop_timeout("", 30000, &ms));  // no payload: the worker's own default
+  EXPECT_EQ(ms, 30000u);
+  EXPECT_FALSE(decode_stop_timeout("abc", 30000, &ms));
+}
+
 }  // namespace
 }  // namespace hearth
