@@ -21,6 +21,8 @@ int test_config(const CommandLine& cl) {
     fprintf(stderr, "hearth: %s\nhearth: configuration file %s test failed\n", error.c_str(), file.c_str());
     return 1;
   }
+  // Not an error (an app-only server has no files), but easy to miss.
+  if (config.root.empty() && config.mounts.empty()) printf("hearth: no root and no mounts: no files are served\n");
   printf("hearth: configuration file %s test is successful\n",
          config.file.empty() ? "(built-in defaults)" : config.file.c_str());
   return 0;
