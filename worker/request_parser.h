@@ -1,13 +1,23 @@
-// The one place that touches libhttp-parser: turns bytes from a connection
-// into Request objects, enforcing the configured size limits.
+// The one place that touches llhttp: turns bytes from a connection into
+// Request objects, enforcing the configured size limits and the HTTP/1.1
+// rules of RFC 9112/9110.
+//
+// Who checks what: worker/http_syntax collects the request line and checks
+// it whole before llhttp sees it (so an unknown method or version gets the
+// same answer however the bytes were split), checks the line endings of the
+// header section beside llhttp (this llhttp build is its loose mode), and
+// decodes the body itself; llhttp parses the header fields, Content-Length
+// and the Connection/Upgrade semantics. All lenient flags stay off.
 #pragma once
 
-#include <http_parser.h>
+#include <llhttp.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "shared/config.h"
+#include "worker/http_syntax.h"
 #include "worker/request.h"
 
 namespace hearth {
@@ -33,7 +43,8 @@ class RequestParser {
   // The same into *into, whose buffers the parser keeps for the next
   // request: a keep-alive connection then parses without allocating.
   void take_request(Request* into);
-  // Keep-alive as the request asked (HTTP/1.0 needs "Connection: keep-alive").
+  // Keep-alive as the request asked (HTTP/1.0 needs "Connection: keep-alive"),
+  // and never after an HTTP/1.0 request framed by Transfer-Encoding.
   bool keep_alive() const { return keep_alive_; }
   // The request asked for a protocol upgrade; bytes after it are not HTTP.
   bool upgrade() const { return upgrade_; }
@@ -46,31 +57,42 @@ class RequestParser {
   bool idle() const { return !started_; }
 
  private:
-  static int on_message_begin(http_parser* p);
-  static int on_url(http_parser* p, const char* at, size_t len);
-  static int on_header_field(http_parser* p, const char* at, size_t len);
-  static int on_header_value(http_parser* p, const char* at, size_t len);
-  static int on_headers_complete(http_parser* p);
-  static int on_body(http_parser* p, const char* at, size_t len);
-  static int on_message_complete(http_parser* p);
+  enum class Phase : uint8_t { kRequestLine, kFields, kBody, kChunkedBody };
 
-  int fail(int status, const char* reason);
-  bool count_head_bytes(size_t n);
+  static int on_header_field(llhttp_t* p, const char* at, size_t len);
+  static int on_header_field_complete(llhttp_t* p);
+  static int on_header_value(llhttp_t* p, const char* at, size_t len);
+  static int on_header_value_complete(llhttp_t* p);
+  static int on_headers_complete(llhttp_t* p);
+  static int on_message_complete(llhttp_t* p);
+
+  size_t feed_request_line(const char* data, size_t len);
+  int start_head();
+  size_t feed_fields(const char* data, size_t len);
+  size_t feed_body(const char* data, size_t len);
+  size_t feed_chunked_body(const char* data, size_t len);
+  void start_body();
   int check_head();
-  int status_for_parser_error(const char* data, size_t len) const;
+  int check_framing(bool transfer_encoding);
+  int fail(int status, const char* reason);
   void reset_for_next_message();
 
   const Limits limits_;  // a copy: small, and no lifetime to think about
-  http_parser parser_;
-  http_parser_settings settings_;
+  llhttp_settings_t settings_;
+  llhttp_t parser_;
+  http_syntax::RequestLineReader line_;
+  http_syntax::FieldSectionScanner fields_;
+  http_syntax::ChunkedDecoder chunked_;
   Request request_;
-  std::string field_;             // header name being read
-  bool reading_value_ = false;
-  size_t head_bytes_ = 0;
+  Phase phase_ = Phase::kRequestLine;
+  bool in_field_name_ = false;  // llhttp is inside a field name: the next span continues it
+  bool chunked_body_ = false;
+  uint64_t body_left_ = 0;      // Content-Length bytes still to come
   bool started_ = false;
   bool headers_complete_ = false;
   bool message_ready_ = false;
   bool keep_alive_ = false;
+  bool force_close_ = false;
   bool upgrade_ = false;
   bool wants_continue_ = false;
   int error_status_ = 0;

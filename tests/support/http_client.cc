@@ -1,7 +1,7 @@
 #include "tests/support/http_client.h"
 
 #include <arpa/inet.h>
-#include <http_parser.h>
+#include <llhttp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -33,7 +33,7 @@ struct ParseState {
   bool done = false;
 };
 
-int on_field(http_parser* p, const char* at, size_t len) {
+int on_field(llhttp_t* p, const char* at, size_t len) {
   auto* s = static_cast<ParseState*>(p->data);
   if (s->in_value) s->field.clear();
   s->in_value = false;
@@ -41,7 +41,7 @@ int on_field(http_parser* p, const char* at, size_t len) {
   return 0;
 }
 
-int on_value(http_parser* p, const char* at, size_t len) {
+int on_value(llhttp_t* p, const char* at, size_t len) {
   auto* s = static_cast<ParseState*>(p->data);
   std::string name = lower(s->field);
   if (!s->in_value && s->out->headers.count(name)) s->out->headers[name] += ", ";
@@ -50,21 +50,20 @@ int on_value(http_parser* p, const char* at, size_t len) {
   return 0;
 }
 
-int on_body(http_parser* p, const char* at, size_t len) {
+int on_body(llhttp_t* p, const char* at, size_t len) {
   static_cast<ParseState*>(p->data)->out->body.append(at, len);
   return 0;
 }
 
-int on_complete(http_parser* p) {
+int on_complete(llhttp_t* p) {
   auto* s = static_cast<ParseState*>(p->data);
   s->done = true;
   s->out->status = p->status_code;
-  s->out->keep_alive = http_should_keep_alive(p) != 0;
-  http_parser_pause(p, 1);
-  return 0;
+  s->out->keep_alive = llhttp_should_keep_alive(p) != 0;
+  return HPE_PAUSED;  // one response per call: the rest stays buffered
 }
 
-int on_headers_complete_head(http_parser*) { return 1; }  // 1 = no body follows
+int on_headers_complete_head(llhttp_t*) { return 1; }  // 1 = no body follows
 
 }  // namespace
 
@@ -111,28 +110,29 @@ bool Client::send(const std::string& bytes) {
 bool Client::read_response(HttpResponse* out, int timeout_ms, bool head_request) {
   *out = HttpResponse();
   auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
-  http_parser parser;
-  http_parser_init(&parser, HTTP_RESPONSE);
-  ParseState state;
-  state.out = out;
-  parser.data = &state;
-  http_parser_settings settings;
-  http_parser_settings_init(&settings);
+  llhttp_settings_t settings;
+  llhttp_settings_init(&settings);
   settings.on_header_field = on_field;
   settings.on_header_value = on_value;
   settings.on_body = on_body;
   settings.on_message_complete = on_complete;
   if (head_request) settings.on_headers_complete = on_headers_complete_head;
+  llhttp_t parser;
+  llhttp_init(&parser, HTTP_RESPONSE, &settings);
+  ParseState state;
+  state.out = out;
+  parser.data = &state;
   for (int rounds = 0; rounds < 100000; rounds++) {
     // 1xx responses are skipped: the caller wants the final answer.
     if (!buffered_.empty()) {
-      size_t used = http_parser_execute(&parser, &settings, buffered_.data(), buffered_.size());
+      llhttp_errno_t err = llhttp_execute(&parser, buffered_.data(), buffered_.size());
       if (state.done) {
+        size_t used = err == HPE_PAUSED ? llhttp_get_error_pos(&parser) - buffered_.data() : buffered_.size();
         buffered_.erase(0, used);
         if (out->status >= 100 && out->status < 200) return read_response(out, remaining_ms(deadline), head_request);
         return true;
       }
-      if (HTTP_PARSER_ERRNO(&parser) != HPE_OK) return false;
+      if (err != HPE_OK) return false;
       buffered_.clear();
     }
     pollfd pfd{fd_, POLLIN, 0};
@@ -141,7 +141,7 @@ bool Client::read_response(HttpResponse* out, int timeout_ms, bool head_request)
     ssize_t n = recv(fd_, buf, sizeof buf, 0);
     if (n < 0) return false;
     if (n == 0) {  // EOF may complete a close-delimited body
-      http_parser_execute(&parser, &settings, nullptr, 0);
+      llhttp_finish(&parser);
       return state.done;
     }
     buffered_.append(buf, static_cast<size_t>(n));

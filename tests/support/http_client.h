@@ -1,5 +1,5 @@
 // A blocking HTTP/1.1 test client over real sockets on 127.0.0.1, with
-// timeouts on every call. Responses are parsed with libhttp-parser.
+// timeouts on every call. Responses are parsed with llhttp.
 #pragma once
 
 #include <map>
