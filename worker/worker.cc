@@ -55,7 +55,11 @@ Worker::Worker(const Config& config, WorkerIdentity id) : config_(config), id_(i
   if (config_.drills) register_drill_routes(router_);
 }
 
-Worker::~Worker() = default;
+// A worker whose loop never ran (a test's) still closes its handles, so
+// the loop's memory goes with it.
+Worker::~Worker() {
+  if (!loop_closed_) close_loop();
+}
 
 bool Worker::listen(int listen_fd) {
   std::string error;
@@ -67,14 +71,19 @@ bool Worker::listen(int listen_fd) {
 int Worker::run() {
   uv_run(&loop_, UV_RUN_DEFAULT);
   for (auto& hook : stop_hooks_) hook();
-  // Close what is left (listener, timers); connections already closed
-  // themselves and their close callbacks run in the pass below.
+  close_loop();
+  return 0;
+}
+
+// Closes what is left (listener, timers); connections already closed
+// themselves and their close callbacks run in the pass below.
+void Worker::close_loop() {
   uv_walk(&loop_, [](uv_handle_t* h, void*) {
     if (!uv_is_closing(h)) uv_close(h, nullptr);
   }, nullptr);
   uv_run(&loop_, UV_RUN_DEFAULT);
   uv_loop_close(&loop_);
-  return 0;
+  loop_closed_ = true;
 }
 
 void Worker::begin_drain(uint64_t timeout_ms) {

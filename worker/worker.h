@@ -78,6 +78,7 @@ class Worker {
   static void trim_timer_cb(uv_timer_t* timer) noexcept;
   void release_memory_after_burst();
   void stop_loop();
+  void close_loop();
 
   Config config_;
   WorkerIdentity id_;
@@ -96,6 +97,7 @@ class Worker {
   bool draining_ = false;
   uint64_t drain_deadline_ms_ = 0;  // loop time at which the rest is closed
   bool stopping_ = false;
+  bool loop_closed_ = false;
   uint64_t requests_served_ = 0;
   int active_connections_ = 0;
   int peak_connections_ = 0;  // since memory was last given back
