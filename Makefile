@@ -4,15 +4,22 @@
 CXX      ?= g++
 BUILD    ?= build
 CXXFLAGS ?= -O2 -g
-override CXXFLAGS += -std=c++17 -Wall -Wextra -I. -MMD -MP
+override CXXFLAGS += -std=c++17 -Wall -Wextra -I. -I/usr/share/include/llhttp -MMD -MP
+# llhttp (Node.js's HTTP parser) is compiled from the sources Debian's node-llhttp installs.
+LLHTTP_DIR := /usr/share/llhttp
+LLHTTP_INC := /usr/share/include/llhttp
+# Same optimisation and sanitizers as ours; the generated code is not ours to warn about.
+# Its strict build: no lenient parsing compiled in (worker/http_syntax.cc checks the rest).
+LLHTTP_DEFINES := -DLLHTTP_STRICT_MODE=1
+LLHTTP_CFLAGS = $(filter-out -std=% -MMD -MP -Wall -Wextra -I%,$(CXXFLAGS)) -I$(LLHTTP_INC) $(LLHTTP_DEFINES)
 LDFLAGS  ?=
-LIBS     := -luv -lz -lhttp_parser -lspdlog -lfmt -lbrotlienc -lbrotlidec -lpthread
+LIBS     := -luv -lz -lspdlog -lfmt -lbrotlienc -lbrotlidec -lpthread
 
 DEB_PACKAGES := g++ make libuv1-dev zlib1g-dev nlohmann-json3-dev libwebsocketpp-dev \
-                libspdlog-dev libfmt-dev libgtest-dev libhttp-parser-dev libbrotli-dev
+                libspdlog-dev libfmt-dev libgtest-dev node-llhttp libbrotli-dev
 DEB_HEADERS  := /usr/include/uv.h /usr/include/zlib.h /usr/include/nlohmann/json.hpp \
                 /usr/include/websocketpp/version.hpp /usr/include/spdlog/spdlog.h \
-                /usr/include/gtest/gtest.h /usr/include/http_parser.h /usr/include/brotli/encode.h
+                /usr/include/gtest/gtest.h $(LLHTTP_INC)/llhttp.h /usr/include/brotli/encode.h
 # Only the tests need these: a WebSocket client nobody here wrote, and a browser.
 TEST_DEB_PACKAGES := python3-websockets chromium
 TEST_DEB_FILES    := /usr/lib/python3/dist-packages/websockets/__init__.py /usr/bin/chromium
@@ -22,7 +29,7 @@ MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
 
 # Library code: everything in the process folders except the program entry.
 LIB_SRCS  := $(filter-out master/main.cc,$(wildcard shared/*.cc ipc/*.cc worker/*.cc worker/*/*.cc master/*.cc))
-LIB_OBJS  := $(LIB_SRCS:%.cc=$(BUILD)/%.o)
+LIB_OBJS  := $(LIB_SRCS:%.cc=$(BUILD)/%.o) $(patsubst %,$(BUILD)/llhttp/%.o,api http llhttp)
 UNIT_SRCS := $(wildcard tests/unit/*.cc)
 PROC_SRCS := $(wildcard tests/process/*.cc)
 SUPPORT_SRCS := $(wildcard tests/support/*.cc)
@@ -49,6 +56,11 @@ $(BUILD)/%.o: %.cc | deps
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) -c $< -o $@
 
+# The parser's C sources, built with the same sanitizer and optimisation flags.
+$(BUILD)/llhttp/%.o: $(LLHTTP_DIR)/%.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(LLHTTP_CFLAGS) -c $< -o $@
+
 $(BUILD)/libhearth.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
@@ -66,6 +78,7 @@ run: all
 	$(BUILD)/hearth -c etc/hearth.json
 
 test: deps test-deps $(BUILD)/hearth $(BUILD)/unit_tests $(BUILD)/process_tests
+	@if command -v $(FUZZ_CXX) >/dev/null; then MAKEFLAGS= $(MAKE) --no-print-directory fuzz-smoke FUZZ_CXX=$(FUZZ_CXX) FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS); else echo "fuzz smoke skipped: no $(FUZZ_CXX) (apt-get install clang libclang-rt-14-dev)"; fi
 	HEARTH_BIN=$(BUILD)/hearth tests/run_all.sh $(BUILD)/unit_tests $(BUILD)/process_tests
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own build folder.
@@ -80,3 +93,64 @@ clean:
 	rm -rf build build-asan
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---------------------------------------------------------------- fuzzing
+# libFuzzer harnesses, one per file fuzz/<target>_fuzzer.cc (fuzz/README.md),
+# built with clang into build-fuzz/. `make fuzz` runs each for FUZZ_SECONDS,
+# `make fuzz-smoke` (part of `make test` when clang++ is installed) for a few;
+# both fail when a harness crashes. Seeds are read from fuzz/corpus/<target>;
+# the grown corpus and crash inputs stay in build-fuzz/.
+FUZZ_CXX      ?= clang++
+FUZZ_CC       ?= clang
+FUZZ_BUILD    := build-fuzz
+FUZZ_SECONDS  ?= 60
+FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS   := -O1 -g $(FUZZ_SANITIZE) -fsanitize=fuzzer-no-link
+FUZZ_CXXFLAGS := -std=c++17 -Wall -Wextra -I. -I$(LLHTTP_INC) -MMD -MP $(FUZZ_CFLAGS)
+# Only what the harnesses reach, not the whole tree (a harness that stops
+# linking names the source to add here).
+FUZZ_LIB_SRCS := worker/request_parser.cc worker/request.cc worker/headers.cc worker/path_normalize.cc \
+                 worker/byte_range.cc worker/accept_encoding.cc ipc/frame.cc shared/config.cc \
+                 $(wildcard worker/http_syntax.cc shared/address_allow_list.cc) \
+                 worker/websocket/session.cc worker/websocket/frame_header_check.cc
+FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.cc=$(FUZZ_BUILD)/%.o) $(patsubst %,$(FUZZ_BUILD)/llhttp/%.o,api http llhttp)
+FUZZ_TARGETS  := $(patsubst fuzz/%_fuzzer.cc,%,$(wildcard fuzz/*_fuzzer.cc))
+FUZZ_BINS     := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%_fuzzer)
+FUZZ_LIBS     := -lspdlog -lfmt -lpthread
+
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-clang fuzz-clean
+fuzz: fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	@FUZZ_BUILD=$(FUZZ_BUILD) fuzz/run.sh $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-clang:
+	@command -v $(FUZZ_CXX) >/dev/null || { echo "fuzzing needs $(FUZZ_CXX): apt-get install clang libclang-rt-14-dev"; exit 1; }
+
+$(FUZZ_BUILD)/%.o: %.cc | fuzz-clang
+	@mkdir -p $(dir $@)
+	$(FUZZ_CXX) $(FUZZ_CXXFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/llhttp/%.o: $(LLHTTP_DIR)/%.c | fuzz-clang
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -I$(LLHTTP_INC) $(LLHTTP_DEFINES) -c $< -o $@
+
+# Harness objects are not intermediate files: keep them, or every build would redo them.
+.SECONDARY: $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz/%_fuzzer.o)
+
+# One archive for all harnesses: each links only the objects it uses.
+$(FUZZ_BUILD)/libhearth_fuzz.a: $(FUZZ_LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/%_fuzzer: $(FUZZ_BUILD)/fuzz/%_fuzzer.o $(FUZZ_BUILD)/libhearth_fuzz.a
+	$(FUZZ_CXX) -fsanitize=fuzzer $(FUZZ_SANITIZE) $^ -o $@ $(FUZZ_LIBS)
+
+fuzz-clean:
+	rm -rf $(FUZZ_BUILD)
+
+-include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)

@@ -1,7 +1,8 @@
 // What the bytes of an HTTP/1.1 request must look like (RFC 9112, RFC 9110),
 // as pure checks plus three incremental readers that take bytes as they
-// arrive. Nothing here knows about llhttp: the build of llhttp we link is its
-// loose mode, which lets bare LF, obs-fold and bad chunk framing through, so
+// arrive. Nothing here knows about llhttp. llhttp is built in its strict mode
+// (the Makefile), but even that leaves some of RFC 9112 to the caller, and
+// its verdict on a request line can depend on the read split, so
 // request_parser.cc runs these rules beside it. Every reader decides from the
 // bytes alone, never from how they were split across reads.
 #pragma once

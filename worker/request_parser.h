@@ -5,7 +5,7 @@
 // Who checks what: worker/http_syntax collects the request line and checks
 // it whole before llhttp sees it (so an unknown method or version gets the
 // same answer however the bytes were split), checks the line endings of the
-// header section beside llhttp (this llhttp build is its loose mode), and
+// header section beside llhttp (a second guard beside its strict mode), and
 // decodes the body itself; llhttp parses the header fields, Content-Length
 // and the Connection/Upgrade semantics. All lenient flags stay off.
 #pragma once

@@ -47,6 +47,19 @@ std::string client_frame(uint8_t opcode, const std::string& payload, bool fin = 
   return f;
 }
 
+// A masked frame whose length field is `length_bytes` long (2 or 8) and says
+// `declared`, whatever the payload: what a sloppy client library may send.
+std::string frame_with_length(uint8_t opcode, const std::string& payload, int length_bytes, uint64_t declared) {
+  std::string f;
+  f.push_back(static_cast<char>(0x80 | opcode));
+  f.push_back(static_cast<char>(0x80 | (length_bytes == 2 ? 126 : 127)));
+  for (int i = length_bytes - 1; i >= 0; i--) f.push_back(static_cast<char>((declared >> (8 * i)) & 0xff));
+  const char key[4] = {0x0a, 0x1b, 0x2c, 0x3d};
+  f.append(key, 4);
+  for (size_t i = 0; i < payload.size(); i++) f.push_back(static_cast<char>(payload[i] ^ key[i % 4]));
+  return f;
+}
+
 std::string close_payload(uint16_t code) {
   return std::string{static_cast<char>(code >> 8), static_cast<char>(code & 0xff)};
 }
@@ -265,8 +278,47 @@ TEST_F(WebSocketTest, ProtocolErrorsClose1002) {
   expect_close_code(client_frame(5, "reserved opcode"), 1002);
 }
 
+// RFC 6455 §5.2: a length must be minimally encoded, and a 64-bit one has
+// its top bit clear.
+TEST_F(WebSocketTest, NonMinimalPayloadLengthCloses1002) {
+  expect_close_code(frame_with_length(kText, std::string(125, 'a'), 2, 125), 1002);
+  expect_close_code(frame_with_length(kBinary, std::string(1000, 'b'), 8, 1000), 1002);
+  expect_close_code(frame_with_length(kBinary, "", 8, uint64_t(1) << 63), 1002);
+}
+
+TEST_F(WebSocketTest, NonMinimalLengthSplitAcrossReadsCloses1002) {
+  RawSocket s;
+  ASSERT_TRUE(s.open(port_));
+  std::string bad = frame_with_length(kText, "hi", 8, 2);
+  ASSERT_TRUE(s.send(client_frame(kText, "first") + bad.substr(0, 5)));
+  Frame f;
+  ASSERT_TRUE(s.read_frame(&f));  // answered: the server has read the first part
+  EXPECT_EQ(f.payload, "first");
+  ASSERT_TRUE(s.send(bad.substr(5)));
+  ASSERT_TRUE(s.read_frame(&f));
+  EXPECT_EQ(f.opcode, kClose);
+  EXPECT_EQ(f.code(), 1002);
+  EXPECT_TRUE(s.closed_by_server());
+}
+
+TEST_F(WebSocketTest, MinimalLengthsOf126And70000BytesEcho) {
+  RawSocket s;
+  ASSERT_TRUE(s.open(port_));
+  for (size_t n : {size_t(126), size_t(70000)}) {
+    std::string payload(n, 'x');
+    for (size_t i = 0; i < n; i++) payload[i] = static_cast<char>('a' + i % 26);
+    ASSERT_TRUE(s.send(client_frame(kText, payload)));
+    Frame f;
+    ASSERT_TRUE(s.read_frame(&f));
+    EXPECT_EQ(f.opcode, kText);
+    EXPECT_EQ(f.payload, payload) << n;
+  }
+}
+
 TEST_F(WebSocketTest, InvalidUtf8Closes1007) {
   expect_close_code(client_frame(kText, "bad \xc3\x28 utf-8"), 1007);
+  // Cut short at the end of a fragmented message (websocketpp alone lets it through).
+  expect_close_code(client_frame(kText, "caf", false) + client_frame(kCont, "\xc3"), 1007);
 }
 
 TEST_F(WebSocketTest, OversizeMessageCloses1009BeforeItsPayloadArrives) {

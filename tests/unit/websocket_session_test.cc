@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -38,6 +39,21 @@ std::string client_frame(uint8_t opcode, std::string_view payload, bool fin = tr
   for (size_t i = 0; i < n; i++) {
     f.push_back(static_cast<char>(masked ? payload[i] ^ key[i % 4] : payload[i]));
   }
+  return f;
+}
+
+// A masked client frame whose length field is `length_bytes` long (0: the
+// 7-bit field, 2 or 8: extended) and says `declared`, whatever the payload.
+std::string frame_with_length(uint8_t opcode, std::string_view payload, int length_bytes,
+                              uint64_t declared, bool fin = true) {
+  std::string f;
+  f.push_back(static_cast<char>((fin ? 0x80 : 0) | opcode));
+  uint8_t code = length_bytes == 0 ? static_cast<uint8_t>(declared) : length_bytes == 2 ? 126 : 127;
+  f.push_back(static_cast<char>(0x80 | code));
+  for (int i = length_bytes - 1; i >= 0; i--) f.push_back(static_cast<char>((declared >> (8 * i)) & 0xff));
+  const uint8_t key[4] = {0x12, 0x34, 0x56, 0x78};
+  f.append(reinterpret_cast<const char*>(key), 4);
+  for (size_t i = 0; i < payload.size(); i++) f.push_back(static_cast<char>(payload[i] ^ key[i % 4]));
   return f;
 }
 
@@ -391,6 +407,24 @@ TEST_F(WebSocketSessionTest, TruncatedUtf8AtMessageEndFails1007) {
   expect_failed_with(client_frame(kText, "\xe2\x82", false) + client_frame(kCont, "x"), 1007);
 }
 
+// websocketpp alone delivers this one: it checks the end of a message only
+// when the last frame has the text opcode, not a continuation's.
+TEST_F(WebSocketSessionTest, FragmentedTextEndingMidCharacterFails1007) {
+  for (std::string tail : {"\xe2", "\xe2\x82", "\xf0\x9f\x94", "\xc3"}) {
+    closes_.clear();
+    ends_ = 0;
+    open();
+    expect_failed_with(client_frame(kText, "ok ", false) + client_frame(kCont, "x" + tail), 1007);
+  }
+  closes_.clear();
+  ends_ = 0;
+  open();  // complete characters at the end are fine
+  feed(client_frame(kText, "\xe2", false) + client_frame(kCont, "\x82\xac \xf0\x9f\x94\xa5"));
+  ASSERT_EQ(messages_.size(), 1u);
+  EXPECT_EQ(messages_[0].first, "\xe2\x82\xac \xf0\x9f\x94\xa5");
+  EXPECT_TRUE(session_->is_open());
+}
+
 TEST_F(WebSocketSessionTest, InvalidCloseCodeFails1002) {
   open();
   feed(client_frame(kClose, close_payload(1005)));
@@ -398,6 +432,28 @@ TEST_F(WebSocketSessionTest, InvalidCloseCodeFails1002) {
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(frames[0].close_code(), 1002);
   EXPECT_TRUE(session_->wants_close());
+}
+
+// websocketpp records the invalid code as the client's; the app hears 1002.
+TEST_F(WebSocketSessionTest, InvalidCloseCodeIsReportedAs1002) {
+  for (uint16_t bad : {uint16_t(0), uint16_t(999), uint16_t(1006), uint16_t(5000)}) {
+    closes_.clear();
+    ends_ = 0;
+    open();
+    expect_failed_with(client_frame(kClose, close_payload(bad)), 1002);
+  }
+}
+
+// websocketpp would acknowledge with a second close frame; one is all we send.
+TEST_F(WebSocketSessionTest, InvalidCloseAnswerToOurCloseGetsNoSecondCloseFrame) {
+  open();
+  ASSERT_TRUE(session_->close(4000, "bye"));
+  ASSERT_EQ(take_frames().size(), 1u);
+  feed(client_frame(kClose, close_payload(0)));
+  EXPECT_TRUE(take_frames().empty());
+  EXPECT_TRUE(session_->wants_close());
+  ASSERT_EQ(closes_.size(), 1u);
+  EXPECT_EQ(closes_[0].first, 1002);
 }
 
 TEST_F(WebSocketSessionTest, OneByteClosePayloadFails1002) {
@@ -543,6 +599,118 @@ TEST_F(WebSocketSessionTest, SessionsHaveDistinctIds) {
   uint64_t first = session_->id();
   open();
   EXPECT_NE(session_->id(), first);
+}
+
+// RFC 6455 §5.2: "the minimal number of bytes MUST be used to encode the
+// length". websocketpp alone answers these with 1011 (or never, below).
+TEST_F(WebSocketSessionTest, SixteenBitLengthUnder126Fails1002) {
+  for (uint64_t n : {uint64_t(0), uint64_t(5), uint64_t(125)}) {
+    closes_.clear();
+    ends_ = 0;
+    open();
+    expect_failed_with(frame_with_length(kText, std::string(n, 'a'), 2, n), 1002);
+  }
+}
+
+TEST_F(WebSocketSessionTest, SixtyFourBitLengthUnder65536Fails1002) {
+  for (uint64_t n : {uint64_t(3), uint64_t(125), uint64_t(126), uint64_t(65535)}) {
+    closes_.clear();
+    ends_ = 0;
+    open();
+    expect_failed_with(frame_with_length(kBinary, std::string(n, 'b'), 8, n), 1002);
+  }
+}
+
+TEST_F(WebSocketSessionTest, SixtyFourBitLengthWithTheTopBitSetFails1002) {
+  open();
+  expect_failed_with(frame_with_length(kBinary, "", 8, uint64_t(1) << 63), 1002);
+}
+
+// out.size() + length wraps in websocketpp's size check: without ours the
+// session would read an endless continuation past max_message_bytes.
+TEST_F(WebSocketSessionTest, ContinuationWithAWrappingLengthFails1002) {
+  open();
+  expect_failed_with(client_frame(kText, "abc", false) + frame_with_length(kCont, "", 8, UINT64_MAX), 1002);
+}
+
+TEST_F(WebSocketSessionTest, NonMinimalLengthSplitAcrossFeedsFails1002) {
+  const std::string good = client_frame(kText, "ok");
+  for (int length_bytes : {2, 8}) {
+    std::string bad = frame_with_length(kText, "hi", length_bytes, 2);
+    // Every cut inside the header's first 2 + length_bytes bytes.
+    for (size_t cut = 1; cut < size_t(2 + length_bytes); cut++) {
+      closes_.clear();
+      messages_.clear();
+      ends_ = 0;
+      open();
+      // A good message first, so the bad header starts mid-read.
+      std::string bytes = good + bad;
+      size_t split = good.size() + cut;
+      session_->feed(bytes.data(), split);
+      EXPECT_FALSE(session_->wants_close()) << cut;
+      session_->feed(bytes.data() + split, bytes.size() - split);
+      std::vector<Frame> frames = take_frames();
+      ASSERT_EQ(frames.size(), 2u) << cut;
+      EXPECT_EQ(frames[0].payload, "ok");
+      EXPECT_EQ(frames[1].opcode, kClose);
+      EXPECT_EQ(frames[1].close_code(), 1002) << cut;
+      EXPECT_TRUE(session_->wants_close());
+      ASSERT_EQ(closes_.size(), 1u);
+      EXPECT_EQ(closes_[0].first, 1002);
+      EXPECT_EQ(messages_.size(), 1u);
+    }
+  }
+}
+
+TEST_F(WebSocketSessionTest, FramesBeforeABadHeaderInTheSameReadAreAnsweredInOneWrite) {
+  open();
+  output_calls_ = 0;
+  feed(client_frame(kText, "one") + client_frame(kPing, "p") + frame_with_length(kText, "x", 8, 1) +
+       client_frame(kText, "never seen"));
+  EXPECT_EQ(output_calls_, 1);
+  std::vector<Frame> frames = take_frames();
+  ASSERT_EQ(frames.size(), 3u);
+  EXPECT_EQ(frames[0].payload, "one");
+  EXPECT_EQ(frames[1].opcode, kPong);
+  EXPECT_EQ(frames[2].close_code(), 1002);
+  ASSERT_EQ(messages_.size(), 1u);
+  EXPECT_TRUE(session_->wants_close());
+}
+
+// Once we sent a close, a bad header ends the connection without another one.
+TEST_F(WebSocketSessionTest, BadHeaderWhileClosingEndsTheSession) {
+  open();
+  ASSERT_TRUE(session_->close(ws_close::kGoingAway));
+  take_frames();
+  feed(frame_with_length(kText, "x", 2, 1));
+  EXPECT_TRUE(take_frames().empty());
+  EXPECT_TRUE(session_->wants_close());
+  ASSERT_EQ(closes_.size(), 1u);
+}
+
+TEST_F(WebSocketSessionTest, MinimalLengthsStillWorkInAnySplit) {
+  open();
+  for (size_t n : {size_t(126), size_t(70000)}) {
+    std::string payload(n, 'x');
+    for (size_t i = 0; i < n; i++) payload[i] = static_cast<char>('a' + i % 26);
+    std::string bytes = client_frame(kBinary, payload) + client_frame(kText, "after");
+    // Chunks of 1, 3 and 7 bytes cut the header everywhere; 4096 cuts the payload.
+    for (size_t chunk : {size_t(1), size_t(3), size_t(7), size_t(4096)}) {
+      if (n > 1000 && chunk < 7) continue;  // 70000 one-byte feeds prove nothing more
+      messages_.clear();
+      for (size_t off = 0; off < bytes.size(); off += chunk) {
+        session_->feed(bytes.data() + off, std::min(chunk, bytes.size() - off));
+      }
+      ASSERT_EQ(messages_.size(), 2u) << n << " " << chunk;
+      EXPECT_EQ(messages_[0].first, payload);
+      EXPECT_EQ(messages_[1].first, "after");
+      std::vector<Frame> frames = take_frames();
+      ASSERT_EQ(frames.size(), 2u);
+      EXPECT_EQ(frames[0].payload, payload);
+      for (const Frame& f : frames) session_->written(f.header_bytes + f.payload.size());
+    }
+  }
+  EXPECT_TRUE(session_->is_open());
 }
 
 TEST(SendBudget, TracksPendingBytesAgainstTheLimit) {

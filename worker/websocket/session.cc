@@ -28,6 +28,7 @@
 #include <exception>
 #include <utility>
 
+#include "worker/websocket/frame_header_check.h"
 #include "worker/websocket/send_budget.h"
 
 namespace hearth {
@@ -43,7 +44,9 @@ struct SessionConfig : public websocketpp::config::core {
   typedef websocketpp::concurrency::none concurrency_type;
   typedef websocketpp::log::stub elog_type;
   typedef websocketpp::log::stub alog_type;
-  static bool const enable_multithreading = false;
+  // maybe_unused: websocketpp's iostream transport never reads it, and clang
+  // warns about an unused constant in an anonymous namespace.
+  [[maybe_unused]] static bool const enable_multithreading = false;
 
   struct transport_config : public base::transport_config {
     typedef type::concurrency_type concurrency_type;
@@ -51,7 +54,7 @@ struct SessionConfig : public websocketpp::config::core {
     typedef type::alog_type alog_type;
     typedef type::request_type request_type;
     typedef type::response_type response_type;
-    static bool const enable_multithreading = false;
+    [[maybe_unused]] static bool const enable_multithreading = false;
   };
   typedef QuietReadEndpoint<transport_config> transport_type;
 
@@ -102,6 +105,31 @@ bool sendable_close_code(uint16_t code) {
          (code >= 3000 && code <= 4999);
 }
 
+// A code the client may have sent: websocketpp also records invalid ones
+// (0, 1006, 5000...), which are no answer to give the app.
+bool receivable_close_code(uint16_t code) {
+  return sendable_close_code(code) || code == ws_close::kNoStatus;
+}
+
+// True when the last character of `s`, a prefix of valid UTF-8, is cut
+// short. websocketpp validates text as it arrives but checks the end of a
+// message only when its last frame has the text opcode (finalize_message
+// looks at the frame's header, a continuation's opcode is 0), so a
+// fragmented message ending mid-character reached the app (found by
+// fuzz/websocket_session_fuzzer.cc). Looks at the last 4 bytes at most.
+bool ends_mid_character(std::string_view s) {
+  size_t i = s.size();
+  size_t continuation = 0;
+  while (i > 0 && continuation < 3 && (static_cast<unsigned char>(s[i - 1]) & 0xC0) == 0x80) {
+    i--;
+    continuation++;
+  }
+  if (i == 0) return continuation > 0;
+  auto lead = static_cast<unsigned char>(s[i - 1]);
+  size_t needed = lead < 0x80 ? 0 : lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : 1;
+  return continuation < needed;
+}
+
 // True when `s` is valid UTF-8. websocketpp's validator steps a state machine
 // byte by byte; payloads are mostly ASCII, which 8 bytes at a time proves.
 bool valid_utf8(std::string_view s) {
@@ -147,6 +175,7 @@ struct WebSocketSession::Impl {
   Output output;
   std::function<void()> on_end;
   SendBudget budget{0};
+  FrameHeaderCheck header_check;  // sees the client's frames before websocketpp
   // While feed() runs, output collects here and goes out once at its end.
   bool corked = false;
   std::string corked_output;
@@ -154,9 +183,13 @@ struct WebSocketSession::Impl {
   bool opened = false;         // on_open was called
   bool close_reported = false; // on_close was called
   bool ended = false;          // websocketpp shut the connection down
+  bool close_sent = false;     // a close frame went out
   uint16_t close_code = 0;
 
   void install_handlers();
+  bool second_close_frame(const wsp::transport::buffer& header);
+  void read(const char* data, size_t n);
+  void fail_bad_header();
   void emit(const char* data, size_t len);
   void flush_corked();
   void report_close();
@@ -183,6 +216,34 @@ void WebSocketSession::Impl::on_app_exception(const char* callback, const char* 
   }
 }
 
+// Hands bytes to websocketpp while it reads; the rest are dropped.
+void WebSocketSession::Impl::read(const char* data, size_t n) {
+  try {
+    while (n > 0 && !ended) {
+      size_t used = con->read_some(data, n);
+      if (used == 0) break;  // websocketpp stopped reading: the protocol is over
+      data += used;
+      n -= used;
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("websocket {} {}: {}", path, id, e.what());
+    flush_corked();
+    self->abort();
+  }
+}
+
+// Fails the connection the way websocketpp fails its own protocol errors: a
+// terminal close frame (websocketpp then shuts the connection down), or,
+// when we are already closing and may not send one, no handshake at all.
+void WebSocketSession::Impl::fail_bad_header() {
+  if (ended) return;
+  wsp::lib::error_code ec = wsp::error::make_error_code(wsp::error::invalid_state);
+  if (con->get_state() == wsp::session::state::open) {
+    con->close(wsp::close::status::protocol_error, header_check.reason(), ec);
+  }
+  if (ec) self->abort();
+}
+
 void WebSocketSession::Impl::emit(const char* data, size_t len) {
   budget.queued(len);
   if (corked) {
@@ -207,6 +268,7 @@ void WebSocketSession::Impl::install_handlers() {
   // A frame is a header and a payload buffer: one piece, so that a frame
   // never goes out in two writes.
   con->set_vector_write_handler([this](wsp::connection_hdl, const std::vector<wsp::transport::buffer>& bufs) {
+    if (!bufs.empty() && second_close_frame(bufs[0])) return wsp::lib::error_code();
     if (bufs.size() == 1) {
       emit(bufs[0].buf, bufs[0].len);
       return wsp::lib::error_code();
@@ -228,9 +290,14 @@ void WebSocketSession::Impl::install_handlers() {
     if (route->on_open) call_app("on_open", [&] { route->on_open(*self); });
   });
   con->set_message_handler([this](wsp::connection_hdl, Server::message_ptr msg) {
-    if (!route->on_message) return;
     bool binary = msg->get_opcode() == wsp::frame::opcode::binary;
     const std::string& payload = msg->get_payload();
+    if (!binary && ends_mid_character(payload)) {
+      wsp::lib::error_code ec;
+      con->close(wsp::close::status::invalid_payload, "Invalid UTF8 encoding", ec);  // websocketpp's words
+      return;
+    }
+    if (!route->on_message) return;
     call_app("on_message", [&] { route->on_message(*self, payload, binary); });
   });
   con->set_close_handler([this](wsp::connection_hdl) { report_close(); });
@@ -242,6 +309,20 @@ void WebSocketSession::Impl::install_handlers() {
   });
 }
 
+// websocketpp answers an invalid close frame with a close frame of its own
+// even when it sent one already (process_control_frame acknowledges in any
+// state). An endpoint sends one close frame: a second is dropped. A frame's
+// first buffer is its header, the opcode in its first byte; the iostream
+// transport completes each write at once, so a write holds one frame.
+bool WebSocketSession::Impl::second_close_frame(const wsp::transport::buffer& header) {
+  if (header.len == 0 || (static_cast<unsigned char>(header.buf[0]) & 0x0f) != wsp::frame::opcode::close) {
+    return false;
+  }
+  if (close_sent) return true;
+  close_sent = true;
+  return false;
+}
+
 // The code the client sent; else the one we sent failing the connection;
 // else 1006 (no closing handshake).
 void WebSocketSession::Impl::report_close() {
@@ -250,7 +331,7 @@ void WebSocketSession::Impl::report_close() {
   uint16_t code = ws_close::kAbnormal;
   std::string reason;
   if (con) {
-    if (con->get_remote_close_code() != wsp::close::status::abnormal_close) {
+    if (receivable_close_code(con->get_remote_close_code())) {
       code = con->get_remote_close_code();
       reason = con->get_remote_close_reason();
     } else if (con->get_local_close_code() != wsp::close::status::abnormal_close) {
@@ -309,24 +390,20 @@ void WebSocketSession::start(std::string_view key) {
     impl_->ended = true;
     return;
   }
-  feed(request.data(), request.size());
+  // The request is not frames: it bypasses feed()'s header check.
+  impl_->corked = true;
+  impl_->read(request.data(), request.size());
+  impl_->flush_corked();
 }
 
+// Frames go to websocketpp up to the first one whose header is bad; the
+// answers to the good ones and the close frame leave in one write.
 void WebSocketSession::feed(const char* data, size_t n) {
-  if (!impl_->con) return;
+  if (!impl_->con || impl_->ended) return;
+  size_t good = impl_->header_check.scan(data, n);
   impl_->corked = true;
-  try {
-    while (n > 0 && !impl_->ended) {
-      size_t used = impl_->con->read_some(data, n);
-      if (used == 0) break;  // websocketpp stopped reading: the protocol is over
-      data += used;
-      n -= used;
-    }
-  } catch (const std::exception& e) {
-    spdlog::error("websocket {} {}: {}", impl_->path, impl_->id, e.what());
-    impl_->flush_corked();
-    abort();
-  }
+  impl_->read(data, good);
+  if (good < n) impl_->fail_bad_header();
   impl_->flush_corked();
 }
 
