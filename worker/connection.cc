@@ -292,23 +292,32 @@ void Connection::update_timer() {
 // `restart`: start the clock again even when the mode is unchanged (progress).
 // Waiting for a first or a next request is what makes a connection idle.
 void Connection::set_timer(TimerMode mode, uint64_t ms, bool restart) {
-  if (mode == timer_mode_ && !restart) return;
-  timer_mode_ = mode;
-  uv_timer_start(&timer_, timer_cb, ms, 0);
+  if (mode != timer_mode_ || restart) {
+    timer_mode_ = mode;
+    uv_timer_start(&timer_, timer_cb, ms, 0);
+  }
   bool idle = (mode == TimerMode::kFirstRequest || mode == TimerMode::kKeepAlive) && !draining_;
-  if (idle) {
+  if (idle && !IdleNode::idle) {
     worker_->idle_connections().add(this);
-  } else {
+    idle_since_ms_ = uv_now(worker_->loop());
+  } else if (!idle && IdleNode::idle) {
     worker_->idle_connections().remove(this);
   }
 }
 
-// Bytes arrived: the connection is busy until it waits again, and the next
-// wait starts a fresh keep-alive clock.
-void Connection::leave_idle() {
-  if (!IdleNode::idle) return;
-  worker_->idle_connections().remove(this);
-  timer_mode_ = TimerMode::kNone;
+// Bytes arrived: busy until the connection waits again. The keep-alive
+// clock then counts from the new wait (see keepalive_expired); the timer
+// itself is not restarted per request, which would cost a heap update each.
+void Connection::leave_idle() { worker_->idle_connections().remove(this); }
+
+// The keep-alive timer fired: true when the connection really waited that
+// long, else the timer is set again for the rest of the wait.
+bool Connection::keepalive_expired() {
+  uint64_t timeout = worker_->config().limits.keepalive_timeout_ms;
+  uint64_t waited = uv_now(worker_->loop()) - idle_since_ms_;
+  if (waited >= timeout) return true;
+  uv_timer_start(&timer_, timer_cb, timeout - waited, 0);
+  return false;
 }
 
 bool Connection::close_if_still_idle() {
@@ -340,6 +349,8 @@ void Connection::on_timeout() {
       websocket_->on_timer();
       return;
     case TimerMode::kKeepAlive:
+      if (!keepalive_expired()) return;
+      [[fallthrough]];
     case TimerMode::kDrainGrace:
       if (input_waiting()) {
         set_timer(TimerMode::kHead, worker_->config().limits.header_timeout_ms, true);

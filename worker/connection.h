@@ -68,6 +68,7 @@ class Connection : public OutputQueue::Listener, public IdleNode {
 
   void update_timer();
   void leave_idle();
+  bool keepalive_expired();
   void set_timer(TimerMode mode, uint64_t ms, bool restart);
   void on_timeout();
 
@@ -90,6 +91,7 @@ class Connection : public OutputQueue::Listener, public IdleNode {
   TimerMode timer_mode_ = TimerMode::kNone;
   int open_handles_ = 0;
   int fd_ = -1;
+  uint64_t idle_since_ms_ = 0;  // loop time the current wait began
   uint32_t requests_ = 0;
   bool reading_ = false;
   bool paused_ = false;         // input held until the output drains
