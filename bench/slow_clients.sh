@@ -53,9 +53,9 @@ mkdir -p "$TMP/logs"
 PIDS+=($!)
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$PORT/probe.txt" >/dev/null && break; sleep 0.1; done
 
-# Probes every 0.25 s for $1 seconds; prints "probes failed slowest_ms".
+# Probes every 0.25 s for $1 seconds; prints "probes failed slowest_ms over_1s".
 probe_for() {
-  local until=$((SECONDS + $1)) n=0 failed=0 worst=0 t
+  local until=$((SECONDS + $1)) n=0 failed=0 worst=0 slow=0 t
   while [ $SECONDS -lt $until ]; do
     if t=$(curl -s -o /dev/null -m 5 -w '%{http_code} %{time_total}' "http://127.0.0.1:$PORT/probe.txt"); then
       [ "${t%% *}" = 200 ] || failed=$((failed + 1))
@@ -64,14 +64,16 @@ probe_for() {
     fi
     ms=$(awk -v t="${t#* }" 'BEGIN { printf "%d", t * 1000 }')
     [ "$ms" -gt "$worst" ] && worst=$ms
+    [ "$ms" -gt 1000 ] && slow=$((slow + 1))
+    [ "$ms" -gt 1000 ] && echo "slow probe: $ms ms at ${SECONDS}s" >&2
     n=$((n + 1))
     sleep 0.25
   done
-  echo "$n $failed $worst"
+  echo "$n $failed $worst $slow"
 }
 
 declare -A NAME=([H]="slowloris" [B]="slow body" [X]="slow read" [R]="range")
-printf '| mode | connections | probes | failed | slowest probe |\n|---|---|---|---|---|\n'
+printf '| mode | connections | probes | failed | over 1 s | slowest probe |\n|---|---|---|---|---|---|\n'
 for mode in $MODES; do
   args=(-"$mode" -c "$CONNS" -r 1000 -l "$SECONDS_PER_MODE" -i 5 -p 3 -u "http://127.0.0.1:$PORT/big.bin")
   [ "$mode" = X ] && args+=(-k 4 -n 2 -w 16 -y 64 -z 32)
@@ -81,9 +83,9 @@ for mode in $MODES; do
   slow=$!
   PIDS+=($slow)
   sleep 2  # let it build up its connections
-  read -r n failed worst < <(probe_for $((SECONDS_PER_MODE - 2)))
+  read -r n failed worst over < <(probe_for $((SECONDS_PER_MODE - 2)))
   wait "$slow" 2>/dev/null || true
-  printf '| %s | %s | %s | %s | %s ms |\n' "${NAME[$mode]}" "$CONNS" "$n" "$failed" "$worst"
+  printf '| %s | %s | %s | %s | %s | %s ms |\n' "${NAME[$mode]}" "$CONNS" "$n" "$failed" "$over" "$worst"
 done
 
 if [ "$IDLE" -gt 0 ]; then
@@ -102,7 +104,7 @@ PY
   idle=$!
   PIDS+=($idle)
   sleep 8
-  read -r n failed worst < <(probe_for 10)
-  printf '| %s idle keep-alives | %s | %s | %s | %s ms |\n' "$IDLE" "$IDLE" "$n" "$failed" "$worst"
+  read -r n failed worst over < <(probe_for 10)
+  printf '| %s idle keep-alives | %s | %s | %s | %s | %s ms |\n' "$IDLE" "$IDLE" "$n" "$failed" "$over" "$worst"
   wait "$idle" 2>/dev/null || true
 fi

@@ -1,5 +1,7 @@
 #include "worker/connection.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -40,6 +42,19 @@ std::string peer_address(uv_tcp_t* tcp) {
   return text;
 }
 
+// Without a cap the kernel takes as much of a file as the (autotuned, up
+// to 4 MiB) send buffer holds, whatever the client's window: thousands of
+// slow readers (slowhttptest's slow read) then pin gigabytes of socket
+// memory and keep the worker busy queueing it. With TCP_NOTSENT_LOWAT the
+// socket reports full once this much is queued but not yet sent, so a
+// slow reader holds little while a fast one still gets a full window.
+constexpr int kMaxUnsentBytes = 256 * 1024;
+
+void limit_unsent_bytes(int fd) {
+  int bytes = kMaxUnsentBytes;
+  setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &bytes, sizeof bytes);
+}
+
 }  // namespace
 
 Connection::Connection(Worker* worker)
@@ -68,6 +83,7 @@ bool Connection::start(uv_stream_t* server) {
   if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) return false;
   uv_tcp_nodelay(&tcp_, 1);
   uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd_);
+  limit_unsent_bytes(fd_);
   remote_addr_ = peer_address(&tcp_);
   if (uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), alloc_cb, read_cb) != 0) return false;
   reading_ = true;
