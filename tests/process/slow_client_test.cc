@@ -93,30 +93,33 @@ long rss_kib(pid_t pid) {
   return -1;
 }
 
-TEST(SlowClient, SlowReaderGetsTheWholeFile) {
-  ServerProcess server;
-  // Far shorter than the download: only the time between writes counts.
-  server.config()["limits"] = {{"body_timeout", 1}};
-  server.dir().write("root/big.bin", pattern_bytes(12 << 20));
-  ASSERT_TRUE(server.start()) << server.error_log();
-  auto c = start_download(server.port(), "/big.bin");
-  ASSERT_NE(c, nullptr);
-  SlowDownload d = read_slowly(*c, 2 << 20, 30000);  // about 6 s
-  EXPECT_EQ(d.content_length, 12u << 20);
+// A 12 MiB file behind a send timeout far shorter than a slow download:
+// only the time between two writes may count.
+class SendTimeoutTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.config()["limits"] = {{"body_timeout", 1}};
+    server_.dir().write("root/big.bin", pattern_bytes(kSize));
+    ASSERT_TRUE(server_.start()) << server_.error_log();
+    download_ = start_download(server_.port(), "/big.bin");
+    ASSERT_NE(download_, nullptr);
+  }
+  static constexpr size_t kSize = 12 << 20;
+  ServerProcess server_;
+  std::unique_ptr<Client> download_;
+};
+
+TEST_F(SendTimeoutTest, SlowReaderGetsTheWholeFile) {
+  SlowDownload d = read_slowly(*download_, 2 << 20, 30000);  // about 6 s
+  EXPECT_EQ(d.content_length, kSize);
   EXPECT_TRUE(d.complete()) << "got " << d.body_bytes << " of " << d.content_length;
 }
 
-TEST(SlowClient, StalledReaderIsStillCutOffAfterTheSendTimeout) {
-  ServerProcess server;
-  server.config()["limits"] = {{"body_timeout", 1}};
-  server.dir().write("root/big.bin", pattern_bytes(12 << 20));
-  ASSERT_TRUE(server.start()) << server.error_log();
-  auto c = start_download(server.port(), "/big.bin");
-  ASSERT_NE(c, nullptr);
+TEST_F(SendTimeoutTest, StalledReaderIsStillCutOff) {
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // reads nothing
-  std::string got = c->read_until_close(5000);
-  EXPECT_LT(got.size(), 12u << 20);
-  EXPECT_EQ(http_get(server.port(), "/big.bin", {"Range: bytes=0-3"}).status, 206);
+  std::string got = download_->read_until_close(5000);
+  EXPECT_LT(got.size(), kSize);
+  EXPECT_EQ(http_get(server_.port(), "/big.bin", {"Range: bytes=0-3"}).status, 206);
 }
 
 // A large response, then half of the next request in the same write, the
