@@ -112,7 +112,7 @@ FUZZ_CXXFLAGS := -std=c++17 -Wall -Wextra -I. -I$(LLHTTP_INC) -MMD -MP $(FUZZ_CF
 # linking names the source to add here).
 FUZZ_LIB_SRCS := worker/request_parser.cc worker/request.cc worker/headers.cc worker/path_normalize.cc \
                  worker/byte_range.cc worker/accept_encoding.cc ipc/frame.cc shared/config.cc \
-                 $(wildcard worker/http_syntax.cc shared/address_allow_list.cc) \
+                 worker/http_syntax.cc worker/chunked_decoder.cc shared/address_allow_list.cc \
                  worker/websocket/session.cc worker/websocket/frame_header_check.cc
 FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.cc=$(FUZZ_BUILD)/%.o) $(patsubst %,$(FUZZ_BUILD)/llhttp/%.o,api http llhttp)
 FUZZ_TARGETS  := $(patsubst fuzz/%_fuzzer.cc,%,$(wildcard fuzz/*_fuzzer.cc))

@@ -1,8 +1,9 @@
 // What the bytes of an HTTP/1.1 request must look like (RFC 9112, RFC 9110),
-// as pure checks plus three incremental readers that take bytes as they
-// arrive. Nothing here knows about llhttp. llhttp is built in its strict mode
-// (the Makefile), but even that leaves some of RFC 9112 to the caller, and
-// its verdict on a request line can depend on the read split, so
+// as pure checks plus two incremental readers that take bytes as they
+// arrive (the chunked body has its own: worker/chunked_decoder.h). Nothing
+// here knows about llhttp. llhttp is built in its strict mode (the
+// Makefile), but even that leaves some of RFC 9112 to the caller, and its
+// verdict on a request line can depend on the read split, so
 // request_parser.cc runs these rules beside it. Every reader decides from the
 // bytes alone, never from how they were split across reads.
 #pragma once
@@ -112,51 +113,6 @@ class FieldSectionScanner {
   bool after_cr_ = false;
   bool empty_line_ = false;
   bool complete_ = false;
-  int status_ = 0;
-};
-
-// Decodes a chunked body strictly (RFC 9112 §7.1): hex size without
-// overflow, extensions by their grammar and then ignored, CRLF after every
-// line and after every chunk's data, and a trailer section that is checked
-// and dropped. Trailer fields never reach the request: merging them into the
-// header section would let a trailer "Range" or "Host" act as a header
-// (RFC 9110 §6.5.1). 413 when the chunk sizes add up over `max_body` (decided
-// at the size line, before the data), 431 when trailers exceed `max_trailer`,
-// 400 for anything malformed.
-class ChunkedDecoder {
- public:
-  void reset(size_t max_body, size_t max_trailer);
-  // Appends chunk data to *body. Returns the bytes used: all of them, or up to
-  // the end of the body (complete()) or up to the refused byte (status()).
-  size_t decode(const char* data, size_t len, std::string* body);
-  bool complete() const { return state_ == State::kDone; }
-  int status() const { return status_; }
-
- private:
-  enum class State : uint8_t {
-    kSizeStart, kSize, kExtBws, kExtNameStart, kExtName, kExtNameEnd, kExtValueStart, kExtToken,
-    kExtQuoted, kExtQuotedPair, kExtQuotedEnd, kSizeLf, kData, kDataCr, kDataLf,
-    kTrailerStart, kTrailerName, kTrailerValue, kTrailerLf, kEndLf, kDone,
-  };
-  bool step(unsigned char c);
-  bool step_size_line(unsigned char c);
-  bool step_extension(unsigned char c);
-  bool step_trailer(unsigned char c);
-  bool end_size_line();
-  bool refuse(int status);
-  bool to(State next) {
-    state_ = next;
-    return true;
-  }
-
-  State state_ = State::kSizeStart;
-  uint64_t chunk_size_ = 0;
-  uint64_t remaining_ = 0;  // data bytes left in the current chunk
-  uint64_t body_bytes_ = 0;
-  size_t line_bytes_ = 0;
-  size_t trailer_bytes_ = 0;
-  size_t max_body_ = 0;
-  size_t max_trailer_ = 0;
   int status_ = 0;
 };
 

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "shared/config.h"
+#include "worker/chunked_decoder.h"
 #include "worker/http_syntax.h"
 #include "worker/request.h"
 
