@@ -110,13 +110,14 @@ TEST(HttpSyntax, TransferEncoding) {
   EXPECT_EQ(te({"x;=1, chunked"}), 400);
 }
 
-// Feeds `input` to `reader` in pieces of `step` bytes; returns the bytes it used.
-template <typename Reader>
-size_t feed_in_steps(Reader& reader, const std::string& input, size_t step) {
+// Feeds `input` to `take(data, len)` in pieces of `step` bytes, as reads
+// would arrive; stops when a piece is not used whole. Returns the bytes used.
+template <typename Take>
+size_t feed_in_steps(const std::string& input, size_t step, Take take) {
   size_t used = 0;
   for (size_t at = 0; at < input.size(); at += step) {
     size_t n = std::min(step, input.size() - at);
-    size_t got = reader.read(input.data() + at, n);
+    size_t got = take(input.data() + at, n);
     used += got;
     if (got < n) break;
   }
@@ -128,7 +129,7 @@ TEST(HttpSyntax, RequestLineReader) {
     RequestLineReader r;
     r.reset(100);
     std::string in = "\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n";
-    EXPECT_EQ(feed_in_steps(r, in, step), 20u) << step;
+    EXPECT_EQ(feed_in_steps(in, step, [&](const char* d, size_t n) { return r.read(d, n); }), 20u) << step;
     ASSERT_TRUE(r.complete());
     EXPECT_EQ(r.line(), "GET / HTTP/1.1");
     EXPECT_EQ(r.raw(), "GET / HTTP/1.1\r\n");
@@ -172,13 +173,7 @@ struct ScanResult {
 ScanResult scan(const std::string& in, size_t step, size_t max = 1000) {
   FieldSectionScanner s;
   s.reset(max);
-  size_t used = 0;
-  for (size_t at = 0; at < in.size(); at += step) {
-    size_t n = std::min(step, in.size() - at);
-    size_t got = s.scan(in.data() + at, n);
-    used += got;
-    if (got < n) break;
-  }
+  size_t used = feed_in_steps(in, step, [&](const char* d, size_t n) { return s.scan(d, n); });
   return {used, s.status(), s.complete()};
 }
 
