@@ -4,7 +4,7 @@
 CXX      ?= g++
 BUILD    ?= build
 CXXFLAGS ?= -O2 -g
-override CXXFLAGS += -std=c++17 -Wall -Wextra -I. -I/usr/share/include/llhttp -MMD -MP
+override CXXFLAGS += -std=c++17 -Wall -Wextra -I. -Iinclude -I/usr/share/include/llhttp -MMD -MP
 # llhttp (Node.js's HTTP parser) is compiled from the sources Debian's node-llhttp installs.
 LLHTTP_DIR := /usr/share/llhttp
 LLHTTP_INC := /usr/share/include/llhttp
@@ -30,7 +30,7 @@ MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
 # Library code: everything in the process folders except the program entry.
 LIB_SRCS  := $(filter-out master/main.cc,$(wildcard shared/*.cc ipc/*.cc worker/*.cc worker/*/*.cc master/*.cc))
 LIB_OBJS  := $(LIB_SRCS:%.cc=$(BUILD)/%.o) $(patsubst %,$(BUILD)/llhttp/%.o,api http llhttp)
-UNIT_SRCS := $(wildcard tests/unit/*.cc)
+UNIT_SRCS := $(wildcard tests/unit/*/*.cc)
 PROC_SRCS := $(wildcard tests/process/*.cc)
 SUPPORT_SRCS := $(wildcard tests/support/*.cc)
 GTEST_LIBS := -lgtest_main -lgtest
@@ -107,12 +107,12 @@ FUZZ_SECONDS  ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_CFLAGS   := -O1 -g $(FUZZ_SANITIZE) -fsanitize=fuzzer-no-link
-FUZZ_CXXFLAGS := -std=c++17 -Wall -Wextra -I. -I$(LLHTTP_INC) -MMD -MP $(FUZZ_CFLAGS)
+FUZZ_CXXFLAGS := -std=c++17 -Wall -Wextra -I. -Iinclude -I$(LLHTTP_INC) -MMD -MP $(FUZZ_CFLAGS)
 # Only what the harnesses reach, not the whole tree (a harness that stops
 # linking names the source to add here).
-FUZZ_LIB_SRCS := worker/request_parser.cc worker/request.cc worker/headers.cc worker/path_normalize.cc \
-                 worker/byte_range.cc worker/accept_encoding.cc ipc/frame.cc shared/config.cc \
-                 worker/http_syntax.cc worker/chunked_decoder.cc shared/address_allow_list.cc \
+FUZZ_LIB_SRCS := worker/http/request_parser.cc worker/app/request.cc worker/app/headers.cc worker/http/path_normalize.cc \
+                 worker/static/byte_range.cc worker/compress/accept_encoding.cc ipc/frame.cc shared/config.cc \
+                 worker/http/http_syntax.cc worker/http/chunked_decoder.cc shared/address_allow_list.cc \
                  worker/websocket/session.cc worker/websocket/frame_header_check.cc
 FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.cc=$(FUZZ_BUILD)/%.o) $(patsubst %,$(FUZZ_BUILD)/llhttp/%.o,api http llhttp)
 FUZZ_TARGETS  := $(patsubst fuzz/%_fuzzer.cc,%,$(wildcard fuzz/*_fuzzer.cc))

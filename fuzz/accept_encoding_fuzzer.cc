@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "fuzz/fuzz_util.h"
-#include "worker/accept_encoding.h"
+#include "worker/compress/accept_encoding.h"
 
 namespace hearth {
 namespace {

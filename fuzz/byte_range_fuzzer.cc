@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "fuzz/fuzz_util.h"
-#include "worker/byte_range.h"
+#include "worker/static/byte_range.h"
 
 namespace hearth {
 namespace {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "fuzz/fuzz_util.h"
-#include "worker/path_normalize.h"
+#include "worker/http/path_normalize.h"
 
 namespace hearth {
 namespace {

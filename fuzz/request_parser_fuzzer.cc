@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "fuzz/fuzz_util.h"
-#include "worker/request_parser.h"
+#include "worker/http/request_parser.h"
 
 namespace hearth {
 namespace {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "master/master_main.h"
-#include "shared/command_line.h"
+#include "master/command_line.h"
 #include "shared/config.h"
 #include "shared/logging.h"
 

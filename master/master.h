@@ -22,7 +22,7 @@
 #include "ipc/frame.h"
 #include "master/restart_backoff.h"
 #include "master/signal_queue.h"
-#include "shared/command_line.h"
+#include "master/command_line.h"
 #include "shared/config.h"
 #include "shared/status_table.h"
 

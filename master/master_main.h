@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "shared/command_line.h"
+#include "master/command_line.h"
 #include "shared/config.h"
 
 namespace hearth {

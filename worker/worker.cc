@@ -7,10 +7,10 @@
 
 #include "shared/logging.h"
 #include "worker/app_routes.h"
-#include "worker/connection.h"
-#include "worker/drill_routes.h"
-#include "worker/listener.h"
-#include "worker/static_files.h"
+#include "worker/http/connection.h"
+#include "worker/routes/drill_routes.h"
+#include "worker/http/listener.h"
+#include "worker/static/static_files.h"
 
 namespace hearth {
 

@@ -12,11 +12,11 @@
 #include <vector>
 
 #include "shared/config.h"
-#include "worker/gzip_filter.h"
-#include "worker/http_date.h"
-#include "worker/idle_connections.h"
-#include "worker/mime_types.h"
-#include "worker/router.h"
+#include "worker/compress/gzip_filter.h"
+#include "worker/http/http_date.h"
+#include "worker/http/idle_connections.h"
+#include "worker/static/mime_types.h"
+#include "worker/app/router.h"
 #include "worker/worker_main.h"
 
 namespace hearth {

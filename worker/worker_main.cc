@@ -8,9 +8,9 @@
 
 #include "shared/status_table.h"
 #include "worker/crash_guard.h"
-#include "worker/drill_routes.h"
+#include "worker/routes/drill_routes.h"
 #include "worker/master_link.h"
-#include "worker/status_route.h"
+#include "worker/routes/status_route.h"
 #include "worker/worker.h"
 
 namespace hearth {

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "worker/websocket/websocket.h"
+#include <hearth/websocket.h>
 
 namespace hearth {
 

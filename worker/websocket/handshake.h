@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "worker/request.h"
-#include "worker/response.h"
+#include <hearth/request.h>
+#include "worker/app/response.h"
 
 namespace hearth {
 

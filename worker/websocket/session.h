@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "worker/websocket/websocket.h"
+#include <hearth/websocket.h>
 
 namespace hearth {
 

@@ -3,9 +3,9 @@
 #include <algorithm>
 
 #include "shared/logging.h"
-#include "worker/access_log_line.h"
-#include "worker/connection.h"
-#include "worker/path_normalize.h"
+#include "worker/http/access_log_line.h"
+#include "worker/http/connection.h"
+#include "worker/http/path_normalize.h"
 #include "worker/websocket/handshake.h"
 #include "worker/worker.h"
 

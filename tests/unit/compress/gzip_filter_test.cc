@@ -1,0 +1,185 @@
+#include "worker/compress/gzip_filter.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+
+#include "tests/support/decompress.h"
+
+namespace hearth {
+namespace {
+
+Request request_accepting(const char* accept_encoding) {
+  Request req;
+  req.method = "GET";
+  req.path = "/json";
+  if (accept_encoding != nullptr) req.headers.set("Accept-Encoding", accept_encoding);
+  return req;
+}
+
+nlohmann::json big_json() {
+  nlohmann::json j = nlohmann::json::array();
+  for (int i = 0; i < 100; i++) j.push_back({{"id", i}, {"message", "Hello, World!"}});
+  return j;
+}
+
+std::string header(const Response& res, const char* name) {
+  const std::string* v = res.headers.find(name);
+  return v ? *v : "(none)";
+}
+
+TEST(GzipFilter, CompressesAJsonBodyForAGzipClient) {
+  GzipFilter filter{GzipConfig()};
+  Response res;
+  res.json(big_json());
+  res.headers.set("ETag", "\"v1\"");
+  res.headers.set("Content-Length", std::to_string(res.body.size()));
+  const std::string original = res.body;
+
+  filter.apply(request_accepting("gzip, deflate, br, zstd"), &res);
+  EXPECT_EQ(header(res, "Content-Encoding"), "gzip");
+  EXPECT_EQ(header(res, "Vary"), "Accept-Encoding");
+  EXPECT_EQ(header(res, "Content-Length"), "(none)");
+  EXPECT_EQ(header(res, "ETag"), "W/\"v1\"");
+  EXPECT_EQ(header(res, "Content-Type"), "application/json");
+  EXPECT_LT(res.body.size(), original.size());
+  std::string back;
+  ASSERT_TRUE(test::gunzip(res.body, &back));
+  EXPECT_EQ(back, original);
+}
+
+TEST(GzipFilter, IdentityAnswersVaryToo) {
+  GzipFilter filter{GzipConfig()};
+  for (const char* ae : {static_cast<const char*>(nullptr), "identity", "gzip;q=0", "br",
+                         "gzip;q=abc", ";;"}) {
+    Response res;
+    res.json(big_json());
+    const std::string original = res.body;
+    filter.apply(request_accepting(ae), &res);
+    EXPECT_EQ(header(res, "Content-Encoding"), "(none)") << (ae ? ae : "(absent)");
+    EXPECT_EQ(header(res, "Vary"), "Accept-Encoding") << (ae ? ae : "(absent)");
+    EXPECT_EQ(res.body, original);
+  }
+}
+
+TEST(GzipFilter, ShortBodyStaysButVaries) {
+  GzipConfig config;
+  config.min_length = 1000;
+  GzipFilter filter(config);
+  Response res;
+  res.text(std::string(999, 'a'));
+  filter.apply(request_accepting("gzip"), &res);
+  EXPECT_EQ(res.body, std::string(999, 'a'));
+  EXPECT_EQ(header(res, "Vary"), "Accept-Encoding");
+  res.text(std::string(1000, 'a'));
+  filter.apply(request_accepting("gzip"), &res);
+  EXPECT_EQ(header(res, "Content-Encoding"), "gzip");
+}
+
+TEST(GzipFilter, IncompressibleBodyIsGzippedAllTheSame) {
+  GzipFilter filter{GzipConfig()};
+  std::mt19937 rng(1);
+  std::string noise(4096, '\0');
+  for (char& c : noise) c = static_cast<char>(rng());
+  Response res;
+  res.text(noise);
+  filter.apply(request_accepting("gzip"), &res);
+  EXPECT_EQ(header(res, "Content-Encoding"), "gzip");
+  std::string back;
+  ASSERT_TRUE(test::gunzip(res.body, &back));
+  EXPECT_EQ(back, noise);
+}
+
+TEST(GzipFilter, LeavesNonCandidatesAlone) {
+  GzipFilter filter{GzipConfig()};
+  const std::string body(2000, 'a');
+  auto untouched = [&](Response res, const char* why) {
+    Headers before = res.headers;
+    filter.apply(request_accepting("gzip"), &res);
+    EXPECT_EQ(res.body, body) << why;
+    EXPECT_EQ(res.headers.fields(), before.fields()) << why;
+  };
+  Response png;
+  png.body = body;
+  png.headers.set("Content-Type", "image/png");
+  untouched(png, "type not in the list");
+
+  Response untyped;
+  untyped.body = body;
+  untouched(untyped, "no Content-Type");
+
+  Response encoded;
+  encoded.text(body);
+  encoded.headers.set("Content-Encoding", "br");
+  untouched(encoded, "already encoded");
+
+  Response no_transform;
+  no_transform.text(body);
+  no_transform.headers.set("Cache-Control", "public, No-Transform");
+  untouched(no_transform, "no-transform");
+
+  for (int status : {101, 204, 206, 304}) {
+    Response r;
+    r.text(body, status);
+    untouched(r, "status");
+  }
+
+  Response parts;
+  parts.headers.set("Content-Type", "text/plain");
+  parts.parts.push_back(BodyPart::memory(body));
+  parts.body = body;
+  untouched(parts, "body in parts");
+}
+
+TEST(GzipFilter, OffMeansOff) {
+  GzipConfig config;
+  config.on_the_fly = false;
+  GzipFilter filter(config);
+  Response res;
+  res.json(big_json());
+  const std::string original = res.body;
+  filter.apply(request_accepting("gzip"), &res);
+  EXPECT_EQ(res.body, original);
+  EXPECT_FALSE(res.headers.has("Vary"));
+  EXPECT_FALSE(res.headers.has("Content-Encoding"));
+}
+
+TEST(GzipFilter, ErrorPagesAreCompressedToo) {
+  GzipFilter filter{GzipConfig()};
+  Response res;
+  res.html(std::string(3000, 'x'), 404);
+  filter.apply(request_accepting("gzip"), &res);
+  EXPECT_EQ(header(res, "Content-Encoding"), "gzip");
+}
+
+TEST(GzipFilterHelpers, VaryIsMergedOnce) {
+  Headers h;
+  add_vary_accept_encoding(&h);
+  EXPECT_EQ(*h.find("Vary"), "Accept-Encoding");
+  add_vary_accept_encoding(&h);
+  EXPECT_EQ(*h.find("Vary"), "Accept-Encoding");
+
+  Headers origin;
+  origin.set("Vary", "Origin");
+  add_vary_accept_encoding(&origin);
+  EXPECT_EQ(*origin.find("Vary"), "Origin, Accept-Encoding");
+
+  Headers lower;
+  lower.set("vary", "origin,accept-encoding");
+  add_vary_accept_encoding(&lower);
+  EXPECT_EQ(*lower.find("Vary"), "origin,accept-encoding");
+
+  Headers star;
+  star.set("Vary", "*");
+  add_vary_accept_encoding(&star);
+  EXPECT_EQ(*star.find("Vary"), "*");
+}
+
+TEST(GzipFilterHelpers, WeakEtag) {
+  EXPECT_EQ(weak_etag("\"abc\""), "W/\"abc\"");
+  EXPECT_EQ(weak_etag("W/\"abc\""), "W/\"abc\"");
+}
+
+}  // namespace
+}  // namespace hearth

@@ -1,0 +1,398 @@
+#include "worker/http/connection.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+
+#include "shared/logging.h"
+#include "worker/http/access_log_line.h"
+#include "worker/http/dispatch.h"
+#include "worker/http/error_page.h"
+#include "worker/http/response_writer.h"
+#include "worker/websocket/websocket_link.h"
+#include "worker/worker.h"
+
+namespace hearth {
+
+namespace {
+
+constexpr size_t kReadBufferBytes = 64 * 1024;
+// Parsed-but-unsent responses beyond this pause reading (pipelining bound).
+constexpr size_t kMaxQueuedBytes = 256 * 1024;
+constexpr uint64_t kLingerMs = 2000;
+constexpr uint64_t kDrainGraceMs = 1000;
+
+// All connections of a worker share one read buffer: libuv calls read_cb
+// right after alloc_cb, and read_cb consumes or copies the bytes.
+char g_read_buffer[kReadBufferBytes];
+
+std::string peer_address(uv_tcp_t* tcp) {
+  sockaddr_storage addr;
+  int len = sizeof addr;
+  char text[64] = "-";
+  if (uv_tcp_getpeername(tcp, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    if (addr.ss_family == AF_INET6) {
+      uv_ip6_name(reinterpret_cast<sockaddr_in6*>(&addr), text, sizeof text);
+    } else {
+      uv_ip4_name(reinterpret_cast<sockaddr_in*>(&addr), text, sizeof text);
+    }
+  }
+  return text;
+}
+
+// Without a cap the kernel takes as much of a file as the (autotuned, up
+// to 4 MiB) send buffer holds, whatever the client's window: thousands of
+// slow readers (slowhttptest's slow read) then pin gigabytes of socket
+// memory and keep the worker busy queueing it. With TCP_NOTSENT_LOWAT the
+// socket reports full once this much is queued but not yet sent, so a
+// slow reader holds little while a fast one still gets a full window.
+constexpr int kMaxUnsentBytes = 256 * 1024;
+
+void limit_unsent_bytes(int fd) {
+  int bytes = kMaxUnsentBytes;
+  setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &bytes, sizeof bytes);
+}
+
+}  // namespace
+
+Connection::Connection(Worker* worker)
+    : worker_(worker),
+      parser_(worker->config().limits),
+      out_(reinterpret_cast<uv_stream_t*>(&tcp_), this) {}
+
+Connection::~Connection() = default;
+
+Connection* Connection::accept(Worker* worker, uv_stream_t* server) {
+  auto* conn = new Connection(worker);
+  if (!conn->start(server)) {
+    conn->close();
+    return nullptr;
+  }
+  return conn;
+}
+
+bool Connection::start(uv_stream_t* server) {
+  uv_tcp_init(worker_->loop(), &tcp_);
+  uv_timer_init(worker_->loop(), &timer_);
+  tcp_.data = this;
+  timer_.data = this;
+  open_handles_ = 2;
+  worker_->connection_opened(this);
+  if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) return false;
+  uv_tcp_nodelay(&tcp_, 1);
+  uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd_);
+  limit_unsent_bytes(fd_);
+  remote_addr_ = peer_address(&tcp_);
+  if (uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), alloc_cb, read_cb) != 0) return false;
+  reading_ = true;
+  if (worker_->draining()) draining_ = true;
+  update_timer();
+  return true;
+}
+
+void Connection::alloc_cb(uv_handle_t*, size_t, uv_buf_t* buf) noexcept {
+  *buf = uv_buf_init(g_read_buffer, sizeof g_read_buffer);
+}
+
+void Connection::read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
+  static_cast<Connection*>(stream->data)->on_read(nread, buf);
+}
+
+void Connection::on_read(ssize_t nread, const uv_buf_t* buf) {
+  if (nread == 0) return;  // EAGAIN
+  if (websocket_ && !lingering_) {
+    websocket_->on_read(nread, buf->base);
+    return;
+  }
+  if (nread < 0) {
+    // EOF or reset. A response still being written is lost with the peer.
+    close();
+    return;
+  }
+  if (lingering_) return;  // discarding what a refused client still sends
+  leave_idle();
+  process_input(buf->base, static_cast<size_t>(nread));
+}
+
+// Parses and answers every complete request in `data`, then writes the
+// answers in one go. Stops early when output must drain first.
+void Connection::process_input(const char* data, size_t len) {
+  size_t offset = 0;
+  while (offset < len && !closing_ && !close_after_write_) {
+    if (paused_) {
+      pending_input_.append(data + offset, len - offset);
+      break;
+    }
+    size_t consumed = 0;
+    if (!process_one(data + offset, len - offset, &consumed)) break;
+    offset += consumed;
+  }
+  finish_batch();
+}
+
+// Feeds the parser; answers a finished request. Returns false to stop.
+bool Connection::process_one(const char* data, size_t len, size_t* consumed) {
+  *consumed = parser_.feed(data, len);
+  if (parser_.error_status() != 0) {
+    answer_error(parser_.error_status());
+    return false;
+  }
+  if (parser_.wants_continue()) {
+    out_.push("HTTP/1.1 100 Continue\r\n\r\n");
+    parser_.continue_sent();
+  }
+  if (!parser_.message_ready()) return *consumed > 0;
+  bool keep_alive = parser_.keep_alive() && !parser_.upgrade();
+  parser_.take_request(&request_);
+  if (parser_.upgrade() && upgrade_to_websocket(request_, data + *consumed, len - *consumed)) {
+    *consumed = len;
+    return false;
+  }
+  answer(request_, keep_alive);
+  // Small answers to pipelined requests are batched into one write at the
+  // end of the read; files and big answers go out before parsing on.
+  bool must_write = out_.memory_bytes() > kMaxQueuedBytes || out_.has_file_or_stream();
+  if (must_write && !out_.flush()) {
+    pause_input(data + *consumed, len - *consumed);
+    *consumed = len;
+  }
+  return true;
+}
+
+void Connection::answer(Request& req, bool keep_alive) {
+  worker_->count_request();
+  requests_++;
+  req.remote_addr = remote_addr_;
+  Response res;
+  bool quiet_output = out_.empty();
+  dispatch(*worker_, req, &res, quiet_output ? fd_ : -1);
+  ResponseContext ctx;
+  ctx.http_minor = req.http_minor;
+  ctx.keep_alive = keep_alive && !draining_;
+  ctx.head_request = req.is_head();
+  ctx.date = &worker_->date_now();
+  ctx.extra_headers = &worker_->config().response_headers;
+  uint64_t sent = write_response(res, &ctx, &out_);
+  if (access_log_enabled()) access_log(format_access_line(req, res.status, sent));
+  if (!ctx.keep_alive) close_after_write_ = true;
+}
+
+// The request cannot be parsed or is refused: answer and close.
+void Connection::answer_error(int status) {
+  Response res;
+  error_page(nullptr, status, &res);
+  res.close_connection = true;
+  ResponseContext ctx;
+  ctx.keep_alive = false;
+  ctx.date = &worker_->date_now();
+  write_response(res, &ctx, &out_);
+  if (access_log_enabled()) access_log(format_error_access_line(remote_addr_, status));
+  close_after_write_ = true;
+}
+
+void Connection::pause_input(const char* rest, size_t len) {
+  pending_input_.append(rest, len);
+  paused_ = true;
+  if (reading_) {
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+    reading_ = false;
+  }
+}
+
+// The output drained: read again, after answering what arrived meanwhile
+// (which may pause reading once more).
+void Connection::resume_input() {
+  paused_ = false;
+  if (!reading_ && !closing_ && !close_after_write_) {
+    reading_ = uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), alloc_cb, read_cb) == 0;
+  }
+  if (!pending_input_.empty()) {
+    std::string input;
+    input.swap(pending_input_);
+    process_input(input.data(), input.size());
+    return;
+  }
+  update_timer();
+}
+
+// After a batch of requests: write, then either close, wait, or read on.
+void Connection::finish_batch() {
+  if (closing_ || websocket_) return;
+  if (!out_.flush()) {
+    update_timer();
+    return;  // on_output_drained() continues
+  }
+  if (close_after_write_) {
+    lingering_close();
+    return;
+  }
+  if (paused_) {
+    resume_input();
+    return;
+  }
+  update_timer();
+}
+
+void Connection::on_output_drained() {
+  if (websocket_) {
+    websocket_->on_output_drained();
+    return;
+  }
+  finish_batch();
+}
+
+void Connection::on_output_error(int) { close(); }
+
+// nginx's send_timeout: the time between two successful writes, so a client
+// that keeps reading gets the whole response however long it takes.
+void Connection::on_output_progress() {
+  if (timer_mode_ == TimerMode::kSend) set_timer(TimerMode::kSend, worker_->config().limits.body_timeout_ms, true);
+}
+
+// Half-closes after the last response and reads what the client still sends
+// for a moment, so a client mid-upload sees our answer instead of a reset.
+void Connection::lingering_close() {
+  if (lingering_ || closing_) return;
+  lingering_ = true;
+  shutdown_req_.data = this;
+  if (uv_shutdown(&shutdown_req_, reinterpret_cast<uv_stream_t*>(&tcp_), shutdown_cb) != 0) {
+    close();
+    return;
+  }
+  if (!reading_) reading_ = uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), alloc_cb, read_cb) == 0;
+  set_timer(TimerMode::kLinger, kLingerMs, true);
+}
+
+void Connection::shutdown_cb(uv_shutdown_t* req, int status) noexcept {
+  auto* conn = static_cast<Connection*>(req->data);
+  if (status == UV_ECANCELED) return;  // closed meanwhile
+  if (status < 0) conn->close();
+}
+
+void Connection::drain() {
+  if (draining_ || closing_) return;
+  draining_ = true;
+  if (websocket_) {
+    websocket_->drain();
+    return;
+  }
+  if (parser_.idle() && out_.empty() && !paused_) set_timer(TimerMode::kDrainGrace, kDrainGraceMs, true);
+}
+
+// A request may have arrived just as we decide to close an idle connection.
+bool Connection::input_waiting() const {
+  char byte;
+  return ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+void Connection::update_timer() {
+  const Limits& limits = worker_->config().limits;
+  if (lingering_) return;
+  if (!out_.empty()) {
+    set_timer(TimerMode::kSend, limits.body_timeout_ms, true);
+  } else if (parser_.reading_body()) {
+    set_timer(TimerMode::kBody, limits.body_timeout_ms, true);
+  } else if (parser_.reading_head()) {
+    set_timer(TimerMode::kHead, limits.header_timeout_ms, false);
+  } else if (draining_) {
+    set_timer(TimerMode::kDrainGrace, kDrainGraceMs, false);
+  } else if (requests_ == 0) {
+    set_timer(TimerMode::kFirstRequest, limits.header_timeout_ms, false);
+  } else {
+    set_timer(TimerMode::kKeepAlive, limits.keepalive_timeout_ms, false);
+  }
+}
+
+// `restart`: start the clock again even when the mode is unchanged (progress).
+// Waiting for a first or a next request is what makes a connection idle.
+void Connection::set_timer(TimerMode mode, uint64_t ms, bool restart) {
+  if (mode != timer_mode_ || restart) {
+    timer_mode_ = mode;
+    uv_timer_start(&timer_, timer_cb, ms, 0);
+  }
+  bool idle = (mode == TimerMode::kFirstRequest || mode == TimerMode::kKeepAlive) && !draining_;
+  if (idle && !IdleNode::idle) {
+    worker_->idle_connections().add(this);
+    idle_since_ms_ = uv_now(worker_->loop());
+  } else if (!idle && IdleNode::idle) {
+    worker_->idle_connections().remove(this);
+  }
+}
+
+// Bytes arrived: busy until the connection waits again. The keep-alive
+// clock then counts from the new wait (see keepalive_expired); the timer
+// itself is not restarted per request, which would cost a heap update each.
+void Connection::leave_idle() { worker_->idle_connections().remove(this); }
+
+// The keep-alive timer fired: true when the connection really waited that
+// long, else the timer is set again for the rest of the wait.
+bool Connection::keepalive_expired() {
+  uint64_t timeout = worker_->config().limits.keepalive_timeout_ms;
+  uint64_t waited = uv_now(worker_->loop()) - idle_since_ms_;
+  if (waited >= timeout) return true;
+  uv_timer_start(&timer_, timer_cb, timeout - waited, 0);
+  return false;
+}
+
+bool Connection::close_if_still_idle() {
+  if (input_waiting()) {
+    worker_->idle_connections().remove(this);  // busy in a moment: read_cb follows
+    return false;
+  }
+  close();
+  return true;
+}
+
+void Connection::timer_cb(uv_timer_t* timer) noexcept { static_cast<Connection*>(timer->data)->on_timeout(); }
+
+void Connection::on_timeout() {
+  switch (timer_mode_) {
+    case TimerMode::kFirstRequest:
+      if (input_waiting()) {
+        set_timer(TimerMode::kHead, worker_->config().limits.header_timeout_ms, true);
+        return;
+      }
+      close();  // connected but never spoke: nothing to answer
+      return;
+    case TimerMode::kHead:
+    case TimerMode::kBody:
+      answer_error(408);
+      finish_batch();
+      return;
+    case TimerMode::kWebSocket:
+      websocket_->on_timer();
+      return;
+    case TimerMode::kKeepAlive:
+      if (!keepalive_expired()) return;
+      [[fallthrough]];
+    case TimerMode::kDrainGrace:
+      if (input_waiting()) {
+        set_timer(TimerMode::kHead, worker_->config().limits.header_timeout_ms, true);
+        return;
+      }
+      close();
+      return;
+    default:
+      close();
+  }
+}
+
+void Connection::close() {
+  if (closing_) return;
+  closing_ = true;
+  worker_->idle_connections().remove(this);
+  out_.cancel();
+  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), close_cb);
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), close_cb);
+}
+
+void Connection::close_cb(uv_handle_t* handle) noexcept {
+  auto* conn = static_cast<Connection*>(handle->data);
+  if (--conn->open_handles_ > 0) return;
+  conn->worker_->connection_closed(conn);
+  delete conn;
+}
+
+}  // namespace hearth

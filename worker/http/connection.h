@@ -1,0 +1,104 @@
+// One client connection: reads bytes, feeds the request parser, answers each
+// request in order through the dispatcher, and writes through its output
+// queue. It owns its libuv handles and deletes itself once they are closed.
+#pragma once
+
+#include <uv.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "worker/http/idle_connections.h"
+#include "worker/http/output_queue.h"
+#include "worker/http/request_parser.h"
+
+namespace hearth {
+
+class Worker;
+class WebSocketLink;
+struct Request;
+
+class Connection : public OutputQueue::Listener, public IdleNode {
+ public:
+  // Accepts a pending connection from `server`. Returns null on failure.
+  static Connection* accept(Worker* worker, uv_stream_t* server);
+
+  // Graceful stop: idle connections close after a short grace period,
+  // busy ones answer their current request with Connection: close.
+  void drain();
+  // Closes now, dropping anything unsent.
+  void close();
+  // Closes a connection of the idle list to make room for a new client,
+  // unless a request has just arrived on it. Returns true when it closed.
+  bool close_if_still_idle();
+
+  // The worker's intrusive list of live connections.
+  Connection* prev = nullptr;
+  Connection* next = nullptr;
+
+ private:
+  // The WebSocket mode of this connection drives the socket and the timer.
+  friend class WebSocketLink;
+
+  enum class TimerMode { kNone, kFirstRequest, kKeepAlive, kHead, kBody, kSend, kLinger, kDrainGrace,
+                         kWebSocket };
+
+  explicit Connection(Worker* worker);
+  ~Connection() override;
+  bool start(uv_stream_t* server);
+
+  void on_read(ssize_t nread, const uv_buf_t* buf);
+  void process_input(const char* data, size_t len);
+  bool process_one(const char* data, size_t len, size_t* consumed);
+  void answer(Request& req, bool keep_alive);
+  void answer_error(int status);
+  void pause_input(const char* rest, size_t len);
+  void resume_input();
+  void finish_batch();
+  void lingering_close();
+  bool input_waiting() const;
+  // Switches to WebSocket when `req` is a valid upgrade on a WebSocket route;
+  // `rest` are the bytes after it. Defined in worker/websocket/websocket_link.cc.
+  bool upgrade_to_websocket(Request& req, const char* rest, size_t len);
+
+  void on_output_drained() override;
+  void on_output_error(int uv_error) override;
+  void on_output_progress() override;
+
+  void update_timer();
+  void leave_idle();
+  bool keepalive_expired();
+  void set_timer(TimerMode mode, uint64_t ms, bool restart);
+  void on_timeout();
+
+  static void alloc_cb(uv_handle_t* handle, size_t suggested, uv_buf_t* buf) noexcept;
+  static void read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept;
+  static void timer_cb(uv_timer_t* timer) noexcept;
+  static void close_cb(uv_handle_t* handle) noexcept;
+  static void shutdown_cb(uv_shutdown_t* req, int status) noexcept;
+
+  Worker* worker_;
+  uv_tcp_t tcp_;
+  uv_timer_t timer_;
+  uv_shutdown_t shutdown_req_;
+  RequestParser parser_;
+  Request request_;  // the one being answered; its buffers are reused
+  OutputQueue out_;
+  std::string pending_input_;   // bytes received while answering earlier requests
+  std::string remote_addr_;
+  std::unique_ptr<WebSocketLink> websocket_;  // set once switched to WebSocket
+  TimerMode timer_mode_ = TimerMode::kNone;
+  int open_handles_ = 0;
+  int fd_ = -1;
+  uint64_t idle_since_ms_ = 0;  // loop time the current wait began
+  uint32_t requests_ = 0;
+  bool reading_ = false;
+  bool paused_ = false;         // input held until the output drains
+  bool close_after_write_ = false;
+  bool lingering_ = false;
+  bool closing_ = false;
+  bool draining_ = false;
+};
+
+}  // namespace hearth

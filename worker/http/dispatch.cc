@@ -1,0 +1,115 @@
+#include "worker/http/dispatch.h"
+
+#include <exception>
+
+#include <spdlog/spdlog.h>
+
+#include "worker/crash_guard.h"
+#include "worker/http/error_page.h"
+#include "worker/http/path_normalize.h"
+#include "worker/static/static_files.h"
+#include "worker/websocket/handshake.h"
+#include "worker/worker.h"
+
+namespace hearth {
+
+namespace {
+
+// Runs an app handler; an exception costs this request a 500, never the worker.
+void run_handler(const Handler& handler, const Request& req, Response* res, int client_fd) {
+  crash_guard_begin_request(client_fd);
+  try {
+    handler(req, *res);
+  } catch (const std::exception& e) {
+    spdlog::error("handler for {} {} threw: {}", req.method, req.path, e.what());
+    *res = Response();
+    error_page(&req, 500, res);
+  } catch (...) {
+    spdlog::error("handler for {} {} threw a non-standard exception", req.method, req.path);
+    *res = Response();
+    error_page(&req, 500, res);
+  }
+  crash_guard_end_request();
+}
+
+void route_to_app(Worker& worker, Request& req, Response* res, int client_fd) {
+  if (worker.router().websocket_route(req.path) != nullptr) {
+    // Valid upgrades were handed over before dispatch; this one is not.
+    std::string key;
+    if (check_websocket_upgrade(req, &key, res)) error_page(&req, 400, res);
+    return;
+  }
+  Router::Match match = worker.router().match(req.method, req.path);
+  switch (match.outcome) {
+    case Router::Outcome::kFound:
+      req.params = std::move(match.params);
+      run_handler(*match.handler, req, res, client_fd);
+      return;
+    case Router::Outcome::kMethodNotAllowed:
+      error_page(&req, 405, res);
+      res->headers.set("Allow", match.allow);
+      return;
+    case Router::Outcome::kNotFound:
+      error_page(&req, 404, res);
+      return;
+  }
+}
+
+// What the server can do, for OPTIONS * (RFC 9110 §9.3.7): a question about
+// the server, not a resource, so no file or route is tried.
+void answer_server_options(const Request& req, Response* res) {
+  if (req.method != "OPTIONS") {  // "*" is a target for OPTIONS only
+    error_page(&req, 400, res);
+    return;
+  }
+  res->status = 200;
+  res->headers.set("Allow", "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS");
+}
+
+// The operator routes: the status path, and /debug/* with drills on. They
+// come before the files, so a file of the same name cannot hide them.
+bool is_operator_path(const Config& config, const std::string& path) {
+  if (!config.status.path.empty() && path == config.status.path) return true;
+  return config.drills && path.compare(0, 7, "/debug/") == 0;
+}
+
+// Error statuses set without a body get the standard page.
+void fill_error_body(const Request& req, Response* res) {
+  if (res->status < 400 || !res->body_bytes().empty() || !res->parts.empty() || res->stream) return;
+  Headers kept = res->headers;
+  error_page(&req, res->status, res);
+  for (const auto& field : kept.fields()) {
+    if (!iequals(field.first, "Content-Type")) res->headers.set(field.first, field.second);
+  }
+}
+
+}  // namespace
+
+void dispatch(Worker& worker, Request& req, Response* res, int client_fd) {
+  if (req.target == "*") {
+    answer_server_options(req, res);
+    return;
+  }
+  std::string decoded;
+  if (!normalize_path(req.path, &decoded)) {
+    error_page(&req, 400, res);
+    return;
+  }
+  req.path = std::move(decoded);
+  const Config& config = worker.config();
+  if (is_operator_path(config, req.path)) {
+    // The address is parsed only here, not for every request.
+    if (!config.status.allow.allows(req.remote_addr)) {
+      error_page(&req, 403, res);
+      return;
+    }
+  } else if (worker.static_files().serve(req, res, uv_now(worker.loop())) == StaticFiles::Result::kServed) {
+    fill_error_body(req, res);  // static files chose their encoding already
+    return;
+  }
+  route_to_app(worker, req, res, client_fd);
+  fill_error_body(req, res);
+  worker.gzip_filter().apply(req, res);
+}
+
+}  // namespace hearth

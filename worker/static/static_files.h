@@ -1,0 +1,58 @@
+// Files on disk, served the nginx way: try_files $uri $uri/ @app.
+// An existing regular file is served (with conditional requests and ranges);
+// a directory redirects to its slash form or serves its index file; anything
+// else is declined and goes to the app routes. Without a root (config.root
+// empty) only paths under a mount can be files.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "shared/config.h"
+#include "worker/static/mime_types.h"
+#include "worker/static/open_file_cache.h"
+#include <hearth/request.h>
+#include "worker/app/response.h"
+#include "worker/compress/static_compression.h"
+
+namespace hearth {
+
+class StaticFiles {
+ public:
+  enum class Result { kServed, kDeclined };
+
+  StaticFiles(const Config& config, const MimeTypes& mime);
+
+  // REQUIRES: req.path is normalised (no "..", no "//").
+  Result serve(const Request& req, Response* res, uint64_t now_ms);
+  const StaticCompression& compression() const { return compression_; }
+
+ private:
+  struct Location {
+    std::string base;       // folder on disk
+    std::string real_base;  // the folder with symlinks resolved
+    std::string fs_path;    // base + the path below the prefix
+  };
+  bool locate(const std::string& path, Location* loc) const;
+  bool allowed(const Location& loc, const FileInfo& info) const;
+  Result serve_directory(const Request& req, const Location& loc, uint64_t now_ms, Response* res);
+  void serve_file(const Request& req, const Location& loc, const std::string& fs_path,
+                  std::shared_ptr<const OpenFile> file, uint64_t now_ms, Response* res);
+  Result serve_absent(const Request& req, const Location& loc, uint64_t now_ms, Response* res);
+  void send(const Request& req, const StaticCompression::Choice& choice,
+            const std::shared_ptr<const OpenFile>& file, const std::string& content_type, Response* res);
+  void send_bytes(const Request& req, const std::shared_ptr<const OpenFile>& file,
+                  const std::string& content_type, bool ranges, Response* res) const;
+  void serve_ranges(const Request& req, const std::shared_ptr<const OpenFile>& file,
+                    const std::string& content_type, Response* res) const;
+  FileOpener sibling_opener(const Location& loc, uint64_t now_ms);
+
+  const Config& config_;
+  const MimeTypes& mime_;
+  std::string real_root_;
+  std::vector<std::string> real_mount_dirs_;
+  OpenFileCache cache_;
+  StaticCompression compression_;
+};
+
+}  // namespace hearth
