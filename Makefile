@@ -16,10 +16,11 @@ LDFLAGS  ?=
 LIBS     := -luv -lz -lspdlog -lfmt -lbrotlienc -lbrotlidec -lpthread
 
 DEB_PACKAGES := g++ make libuv1-dev zlib1g-dev nlohmann-json3-dev libwebsocketpp-dev \
-                libspdlog-dev libfmt-dev libgtest-dev node-llhttp libbrotli-dev
+                libspdlog-dev libfmt-dev libgtest-dev node-llhttp libbrotli-dev pkgconf
 DEB_HEADERS  := /usr/include/uv.h /usr/include/zlib.h /usr/include/nlohmann/json.hpp \
                 /usr/include/websocketpp/version.hpp /usr/include/spdlog/spdlog.h \
-                /usr/include/gtest/gtest.h $(LLHTTP_INC)/llhttp.h /usr/include/brotli/encode.h
+                /usr/include/gtest/gtest.h $(LLHTTP_INC)/llhttp.h /usr/include/brotli/encode.h \
+                /usr/bin/pkg-config
 # Only the tests need these: a WebSocket client nobody here wrote, and a browser.
 TEST_DEB_PACKAGES := python3-websockets chromium
 TEST_DEB_FILES    := /usr/lib/python3/dist-packages/websockets/__init__.py /usr/bin/chromium
@@ -27,8 +28,9 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Build on every core by default; `make -j1` still wins.
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
 
-# Library code: everything in the process folders except the program entry.
-LIB_SRCS  := $(filter-out master/main.cc,$(wildcard shared/*.cc ipc/*.cc worker/*.cc worker/*/*.cc master/*.cc))
+# The library: the engine and the public API's implementation. Programs are
+# apps built on it: build/hearth is the demo app of examples/demo.
+LIB_SRCS  := $(wildcard shared/*.cc ipc/*.cc worker/*.cc worker/*/*.cc master/*.cc)
 LIB_OBJS  := $(LIB_SRCS:%.cc=$(BUILD)/%.o) $(patsubst %,$(BUILD)/llhttp/%.o,api http llhttp)
 UNIT_SRCS := $(wildcard tests/unit/*/*.cc)
 PROC_SRCS := $(wildcard tests/process/*.cc)
@@ -65,7 +67,7 @@ $(BUILD)/libhearth.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/hearth: $(BUILD)/master/main.o $(BUILD)/libhearth.a
+$(BUILD)/hearth: $(BUILD)/examples/demo/main.o $(BUILD)/libhearth.a
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ $(LIBS)
 
 $(BUILD)/unit_tests: $(UNIT_SRCS:%.cc=$(BUILD)/%.o) $(SUPPORT_SRCS:%.cc=$(BUILD)/%.o) $(BUILD)/libhearth.a
@@ -73,6 +75,14 @@ $(BUILD)/unit_tests: $(UNIT_SRCS:%.cc=$(BUILD)/%.o) $(SUPPORT_SRCS:%.cc=$(BUILD)
 
 $(BUILD)/process_tests: $(PROC_SRCS:%.cc=$(BUILD)/%.o) $(SUPPORT_SRCS:%.cc=$(BUILD)/%.o) $(BUILD)/libhearth.a
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ $(GTEST_LIBS) $(LIBS)
+
+# Two builds of one small app, v1 and v2, between which tests/process/upgrade_test.cc
+# deploys with a binary upgrade (found beside $(BUILD)/hearth, in $(BUILD)/tests/).
+UPGRADE_APPS := $(BUILD)/tests/upgrade_app_v1 $(BUILD)/tests/upgrade_app_v2
+$(UPGRADE_APPS): $(BUILD)/tests/upgrade_app_%: tests/process/upgrade_app/upgrade_app.cc $(BUILD)/libhearth.a | deps
+	@mkdir -p $(dir $@)
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) -DHEARTH_TEST_VERSION='"$*"' $< $(BUILD)/libhearth.a -o $@ $(LIBS)
+test: $(UPGRADE_APPS)
 
 run: all
 	$(BUILD)/hearth -c etc/hearth.json
@@ -91,6 +101,35 @@ bench: all
 
 clean:
 	rm -rf build build-asan
+
+# ---------------------------------------------------------------- install
+# `make install [PREFIX=/usr/local] [DESTDIR=]`: the public headers, the
+# library and hearth.pc, so an app builds with
+#   g++ -std=c++17 app.cc $$(pkg-config --cflags --libs hearth) -o app
+# `make uninstall` removes exactly what install put.
+PREFIX  ?= /usr/local
+DESTDIR ?=
+HEARTH_VERSION := $(shell sed -n 's/^\#define HEARTH_VERSION "\(.*\)"/\1/p' include/hearth/version.h)
+PUBLIC_HEADERS := $(wildcard include/hearth/*.h)
+INSTALL_INC := $(DESTDIR)$(PREFIX)/include/hearth
+INSTALL_LIB := $(DESTDIR)$(PREFIX)/lib
+# llhttp is compiled into libhearth.a; the rest are the Debian libraries.
+PC_LIBS := -lhearth $(LIBS)
+
+.PHONY: install uninstall
+# hearth.pc is written at install time: its prefix is the PREFIX of this install.
+install: deps $(BUILD)/libhearth.a
+	install -d $(INSTALL_INC) $(INSTALL_LIB)/pkgconfig
+	install -m 644 $(PUBLIC_HEADERS) $(INSTALL_INC)/
+	install -m 644 $(BUILD)/libhearth.a $(INSTALL_LIB)/
+	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'libdir=$${prefix}/lib' '' \
+	  'Name: hearth' 'Description: a web server you build your app into (C++17)' 'Version: $(HEARTH_VERSION)' \
+	  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} $(PC_LIBS)' > $(INSTALL_LIB)/pkgconfig/hearth.pc
+
+uninstall:
+	rm -f $(addprefix $(INSTALL_INC)/,$(notdir $(PUBLIC_HEADERS)))
+	-rmdir $(INSTALL_INC) 2>/dev/null
+	rm -f $(INSTALL_LIB)/libhearth.a $(INSTALL_LIB)/pkgconfig/hearth.pc
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

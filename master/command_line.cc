@@ -1,6 +1,8 @@
 // Parsing the hearth command line, and applying its overrides to a Config.
 #include "master/command_line.h"
 
+#include <hearth/version.h>
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,8 +17,8 @@
 namespace hearth {
 namespace {
 
-const char kVersion[] = "0.1.0";
-const char* const kSignals[] = {"reload", "stop", "quit", "reopen"};
+const char kVersion[] = HEARTH_VERSION;
+const char* const kSignals[] = {"reload", "stop", "quit", "reopen", "upgrade"};
 
 // A path from the command line, made absolute against the current
 // directory now, so that it means the same on a later reload.
@@ -46,12 +48,14 @@ bool parse_workers(const std::string& value, int* workers) {
 }
 
 // One option: its names, whether it takes a value, and what it does with
-// it. `apply` returns "" or what is wrong with the value.
+// it. `apply` returns "" or what is wrong with the value. `restart_value`
+// gives the value as a binary upgrade passes it on (null: unchanged).
 struct Option {
   const char* short_name;  // "" when there is none
   const char* long_name;
   bool takes_value;
   std::function<std::string(const std::string& value)> apply;
+  std::string (*restart_value)(const std::string& value) = nullptr;
 };
 
 std::vector<Option> options_for(CommandLine* cl) {
@@ -66,12 +70,12 @@ std::vector<Option> options_for(CommandLine* cl) {
          cl->config_path = absolute_from_cwd(v);
          cl->config_path_given = true;
          return std::string();
-       }},
+       }, absolute_from_cwd},
       {"-t", "--test", false, flag(&cl->test_config)},
       {"-s", "--signal", true, [cl](const std::string& v) {
          auto known = std::find(std::begin(kSignals), std::end(kSignals), v) != std::end(kSignals);
          cl->signal = v;
-         return known ? std::string() : "expected reload, stop, quit or reopen, got \"" + v + "\"";
+         return known ? std::string() : "expected reload, stop, quit, reopen or upgrade, got \"" + v + "\"";
        }},
       {"-h", "--help", false, flag(&cl->help)},
       {"-v", "--version", false, flag(&cl->version)},
@@ -84,7 +88,7 @@ std::vector<Option> options_for(CommandLine* cl) {
       {"", "--root", true, [cl](const std::string& v) {
          cl->root = absolute_from_cwd(v);
          return std::string();
-       }},
+       }, absolute_from_cwd},
       {"", "--workers", true, [cl](const std::string& v) {
          return parse_workers(v, &cl->workers)
                     ? std::string()
@@ -96,15 +100,15 @@ std::vector<Option> options_for(CommandLine* cl) {
       {"", "--pid-file", true, [cl](const std::string& v) {
          cl->pid_file = absolute_from_cwd(v);
          return std::string();
-       }},
+       }, absolute_from_cwd},
       {"", "--error-log", true, [cl](const std::string& v) {
          cl->error_log = log_target(v);
          return std::string();
-       }},
+       }, log_target},
       {"", "--access-log", true, [cl](const std::string& v) {
          cl->access_log = log_target(v);
          return std::string();
-       }},
+       }, log_target},
       {"", "--log-level", true, [cl](const std::string& v) {
          cl->log_level = v;
          return is_log_level(v) ? std::string()
@@ -158,7 +162,10 @@ bool parse_command_line(int argc, char** argv, CommandLine* out, std::string* er
       *error = name + ": " + problem;
       return false;
     }
+    cl.arguments.push_back(option->long_name);
+    if (option->takes_value) cl.arguments.push_back(option->restart_value ? option->restart_value(value) : value);
   }
+  cl.executable = running_executable();
   if (cl.no_master && cl.daemon) {
     *error = "--single runs in the foreground; it cannot be combined with --daemon";
     return false;
@@ -218,13 +225,21 @@ bool load_effective_config(const CommandLine& cl, Config* config, std::string* e
   return true;
 }
 
+std::string running_executable() {
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  std::string path = n > 0 ? std::string(exe, static_cast<size_t>(n)) : std::string();
+  // The kernel's name for a file that was replaced (renamed over) since.
+  const std::string deleted = " (deleted)";
+  if (path.size() > deleted.size() && path.compare(path.size() - deleted.size(), deleted.size(), deleted) == 0) {
+    path.resize(path.size() - deleted.size());
+  }
+  return path;
+}
+
 std::string default_config_path(const char* argv0) {
   std::filesystem::path binary = argv0 ? argv0 : "";
-  if (!argv0 || std::strchr(argv0, '/') == nullptr) {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    binary = n > 0 ? std::string(exe, static_cast<size_t>(n)) : std::string();
-  }
+  if (!argv0 || std::strchr(argv0, '/') == nullptr) binary = running_executable();
   if (!binary.empty()) {
     std::filesystem::path candidate =
         (binary.parent_path() / ".." / "etc" / "hearth.json").lexically_normal();
@@ -239,7 +254,8 @@ std::string usage_text() {
          "  -c, --config FILE     config file (default: etc/hearth.json beside the binary's\n"
          "                        folder, else built-in defaults: no root, app routes only)\n"
          "  -t, --test            check the config and exit: 0 when valid, 1 otherwise\n"
-         "  -s, --signal SIGNAL   tell the running master to reload, stop, quit or reopen\n"
+         "  -s, --signal SIGNAL   tell the running master to reload, stop, quit, reopen or\n"
+         "                        upgrade (start the binary on disk in its place)\n"
          "  -h, --help            show this help\n"
          "  -v, --version         show the version\n"
          "\n"

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "shared/config.h"
 
@@ -15,7 +16,14 @@ struct CommandLine {
   bool test_config = false;         // -t: check the config and exit 0/1, like nginx -t
   bool help = false;                // -h
   bool version = false;             // -v
-  std::string signal;               // -s reload|stop|quit|reopen; "" = serve
+  std::string signal;               // -s reload|stop|quit|reopen|upgrade; "" = serve
+
+  // What a binary upgrade (SIGUSR2) runs again: the executable's absolute
+  // path, read from /proc/self/exe while parsing (at start, before a deploy
+  // replaces the file), and the arguments after argv[0], with the values
+  // that are paths made absolute (the daemon runs in "/").
+  std::string executable;
+  std::vector<std::string> arguments;
 
   // Overrides; empty / 0 / false = keep the file's value. Paths are made
   // absolute against the current directory when parsed, so a reload after
@@ -54,6 +62,10 @@ bool load_effective_config(const CommandLine& cl, Config* config, std::string* e
 // `argv0` without a slash means the binary was found on PATH: then the
 // folder comes from /proc/self/exe.
 std::string default_config_path(const char* argv0);
+
+// The absolute path of this process's executable ("" when /proc is not
+// readable). A file replaced since it started reads as the path it had.
+std::string running_executable();
 
 // The text for --help, ending in a newline.
 std::string usage_text();

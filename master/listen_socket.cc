@@ -80,4 +80,31 @@ std::string bound_address(int fd) {
   return format_address(host, port);
 }
 
+bool is_listening_socket(int fd) {
+  int listening = 0, type = 0;
+  socklen_t len = sizeof listening;
+  if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) return false;
+  len = sizeof type;
+  return getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+}
+
+bool bound_to(int fd, const std::string& host, int port) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return false;
+  if (ss.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+    in_addr want{};
+    return inet_pton(AF_INET, host.c_str(), &want) == 1 && want.s_addr == a->sin_addr.s_addr &&
+           (port == 0 || ntohs(a->sin_port) == port);
+  }
+  if (ss.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+    in6_addr want{};
+    return inet_pton(AF_INET6, host.c_str(), &want) == 1 && memcmp(&want, &a->sin6_addr, sizeof want) == 0 &&
+           (port == 0 || ntohs(a->sin6_port) == port);
+  }
+  return false;
+}
+
 }  // namespace hearth

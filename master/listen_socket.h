@@ -19,4 +19,12 @@ std::string bound_address(int fd);
 // "host:port" as written in messages ("[::1]:80" for IPv6).
 std::string format_address(const std::string& host, int port);
 
+// True when `fd` is a listening TCP socket (one inherited across exec
+// may be anything).
+bool is_listening_socket(int fd);
+
+// True when `fd` is bound to `host:port` (numeric; port 0 = any port, as a
+// config asking the kernel to pick one matches whatever it picked).
+bool bound_to(int fd, const std::string& host, int port);
+
 }  // namespace hearth

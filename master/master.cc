@@ -54,15 +54,16 @@ void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOC
 
 }  // namespace
 
-Master::Master(CommandLine cl, Config config, int listen_fd, StatusTable* table,
-               std::string reload_status_file)
+Master::Master(CommandLine cl, Config config, int listen_fd, StatusTable* table, PidFileClaim* pid_file,
+               std::unique_ptr<OldMaster> old_master)
     : cl_(std::move(cl)),
       config_(std::move(config)),
       listen_fd_(listen_fd),
       table_(table),
-      reload_status_file_(std::move(reload_status_file)),
+      pid_file_(pid_file),
       slots_(StatusTable::kMaxSlots + 1),
-      workers_(clamp_workers(config_.workers)) {
+      workers_(clamp_workers(config_.workers)),
+      old_master_(std::move(old_master)) {
   if (config_.workers > workers_) {
     spdlog::warn("workers: {} is more than the {} slots, using {}", config_.workers, workers_, workers_);
   }
@@ -76,10 +77,7 @@ int Master::run() {
   started_unix_ = time(nullptr);
   set_process_status_table(table_);
   publish_master();
-  if (!reload_status_file_.empty()) {
-    std::string error;
-    if (!write_reload_status(reload_status_file_, {0, true, "no reload yet"}, &error)) spdlog::error("{}", error);
-  }
+  write_first_reload_status();
   spdlog::info("master (pid {}) starting {} worker{}", getpid(), workers_, workers_ == 1 ? "" : "s");
   while (!done()) {
     wait_for_events();
@@ -88,6 +86,7 @@ int Master::run() {
     reap_workers();
     kill_stale_workers();
     advance_reload();
+    advance_upgrade();
     manage_workers();
     advance_stop();
   }
@@ -101,6 +100,8 @@ void Master::wait_for_events() {
   std::vector<pollfd> fds;
   fds.reserve(children_.size() + 1);
   fds.push_back({signals_.fd(), POLLIN, 0});
+  if (upgrade_ && upgrade_->binary.fd() >= 0) fds.push_back({upgrade_->binary.fd(), POLLIN, 0});
+  if (old_master_ && old_master_->fd() >= 0) fds.push_back({old_master_->fd(), POLLIN, 0});
   for (const auto& entry : children_) {
     if (entry.second.fd >= 0) fds.push_back({entry.second.fd, POLLIN, 0});
   }
@@ -116,6 +117,7 @@ void Master::handle_signals() {
       case SIGQUIT: begin_graceful_stop(sig); break;
       case SIGINT: begin_fast_stop(); break;
       case SIGUSR1: reopen_all_logs(); break;
+      case SIGUSR2: begin_upgrade(); break;
       case SIGTTIN: change_worker_count(+1); break;
       case SIGTTOU: change_worker_count(-1); break;
       default: break;  // SIGCHLD: reaping runs every turn
@@ -133,7 +135,10 @@ void Master::reap_workers() {
     pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid <= 0) return;
     auto it = children_.find(pid);
-    if (it == children_.end()) continue;
+    if (it == children_.end()) {
+      on_other_child_exit(pid, status);
+      continue;
+    }
     it->second.reaped = true;
     read_channel(it->second);  // its last heartbeat may still be in the socket
     on_child_exit(it->second, status);
@@ -264,6 +269,9 @@ void Master::become_worker(int slot, uint64_t generation, const Config& config, 
   }
   if (listen_fd_ != listen_fd) close(listen_fd_);
   if (reload_ && reload_->listen_fd != listen_fd && reload_->listen_fd != listen_fd_) close(reload_->listen_fd);
+  // A link to another master in a worker would keep it from seeing EOF when we die.
+  if (upgrade_) upgrade_->binary.close_link();
+  if (old_master_) old_master_->close_link();
   std::string error;
   if (!open_logs(config.log, "worker " + std::to_string(slot), &error)) {
     spdlog::error("worker {}: {}", slot, error);
@@ -417,10 +425,34 @@ bool Master::has_serving_child(int slot) const {
   return false;
 }
 
+int Master::ready_workers() const {
+  int ready = 0;
+  for (const auto& entry : children_) {
+    const Child& c = entry.second;
+    if (c.generation == generation_ && c.ready && !c.stopping) ready++;
+  }
+  return ready;
+}
+
+// Not a worker: the new binary of an upgrade, or one we gave up on.
+void Master::on_other_child_exit(pid_t pid, int status) {
+  if (upgrade_ && pid == upgrade_->binary.pid()) {
+    upgrade_->binary.on_exit(status);
+  } else if (pid == successor_) {
+    spdlog::error("upgrade: new master {} {} while the old workers drain", pid, describe_exit(status));
+  }
+}
+
 // --- signals ----------------------------------------------------------------
 
 void Master::begin_reload() {
   if (stopping_) return;
+  if (upgrade_ || old_master_) {
+    // The new master reads the config itself; a reload now would race it.
+    spdlog::warn("SIGHUP during a binary upgrade: refused");
+    finish_reload(false, "a binary upgrade is in progress; reload after it");
+    return;
+  }
   if (reload_) {
     spdlog::info("SIGHUP during a reload: reloading again after it");
     reload_again_ = true;
@@ -505,11 +537,146 @@ void Master::finish_reload(bool ok, const std::string& message) {
     spdlog::error("reload failed: {}; the running workers keep serving", message);
   }
   reloads_finished_++;
-  if (reload_status_file_.empty()) return;
+  if (!pid_file_->claimed()) return;  // none, or not ours (yet, or any more)
   std::string error;
-  if (!write_reload_status(reload_status_file_, {reloads_finished_, ok, message}, &error)) {
+  if (!write_reload_status(pid_file_->reload_status_file(), {reloads_finished_, ok, message}, &error)) {
     spdlog::error("writing the reload status: {}", error);
   }
+}
+
+void Master::write_first_reload_status() {
+  if (!pid_file_->claimed()) return;
+  std::string error;
+  if (!write_reload_status(pid_file_->reload_status_file(), {0, true, "no reload yet"}, &error)) {
+    spdlog::error("{}", error);
+  }
+}
+
+// --- binary upgrade: the old master's side ------------------------------------
+
+void Master::begin_upgrade() {
+  if (stopping_) return;
+  if (upgrade_) {
+    spdlog::warn("SIGUSR2 during an upgrade: refused; still waiting for new master {}", upgrade_->binary.pid());
+    return;
+  }
+  if (old_master_) {
+    spdlog::warn("SIGUSR2 while taking over from master {}: refused", old_master_->pid());
+    return;
+  }
+  spdlog::info("SIGUSR2 received, upgrading the binary");
+  if (reload_) {
+    finish_upgrade(false, "a reload is in progress; upgrade after it");
+    return;
+  }
+  spdlog::info("upgrade: starting {}", cl_.executable);
+  upgrade_.emplace();
+  std::string error;
+  if (!upgrade_->binary.start(cl_.executable, cl_.arguments, {listen_fd_}, &signals_, &error)) {
+    upgrade_.reset();
+    finish_upgrade(false, error);
+    return;
+  }
+  upgrade_->timeout_ms = config_.supervisor.upgrade_timeout_ms;
+  upgrade_->deadline = Clock::now() + Ms(upgrade_->timeout_ms);
+  spdlog::info("upgrade: new master {} started, waiting up to {} for its workers", upgrade_->binary.pid(),
+               seconds_text(upgrade_->timeout_ms));
+}
+
+void Master::advance_upgrade() {
+  if (old_master_) advance_takeover();
+  if (upgrade_) watch_new_binary();
+}
+
+void Master::watch_new_binary() {
+  std::string reason;
+  NewBinary::State state = upgrade_->binary.read_reports(&reason);
+  const std::optional<int>& exit_status = upgrade_->binary.exit_status();
+  if (state == NewBinary::State::kFailed) {
+    abandon_upgrade("new binary: " + reason);
+  } else if (exit_status) {
+    abandon_upgrade("new binary " + describe_exit(*exit_status));
+  } else if (state == NewBinary::State::kReady) {
+    commit_upgrade();
+  } else if (Clock::now() >= upgrade_->deadline) {
+    abandon_upgrade("new binary not ready after " + seconds_text(upgrade_->timeout_ms));
+  }
+}
+
+// The pid file names the new master before the outcome is written, so
+// `-s upgrade` finds it there; then the new master is told to take over.
+void Master::commit_upgrade() {
+  pid_t successor = upgrade_->binary.pid();
+  std::string error;
+  if (!pid_file_->hand_over(successor, &error)) {
+    abandon_upgrade("cannot name the new master in the pid file: " + error);
+    return;
+  }
+  if (!upgrade_->binary.tell_go()) {
+    if (!pid_file_->claim(&error)) spdlog::error("writing the pid file back: {}", error);
+    abandon_upgrade("new master went away while being told to take over");
+    return;
+  }
+  upgrade_.reset();
+  successor_ = successor;
+  spdlog::info("upgrade: new master {} ready; draining old workers (at most {})", successor,
+               seconds_text(config_.supervisor.retire_timeout_ms));
+  finish_upgrade(true, fmt::format("master {} serving (was {})", successor, getpid()));
+  stopping_ = true;
+  stop_all_workers(config_.supervisor.retire_timeout_ms);
+}
+
+// Kills only what the upgrade started; the workers it may have forked see
+// their channel close and drain, as after any master's death.
+void Master::abandon_upgrade(const std::string& reason) {
+  bool running = !upgrade_->binary.exit_status();
+  pid_t pid = upgrade_->binary.pid();
+  upgrade_->binary.kill_it();
+  upgrade_.reset();
+  if (running) spdlog::warn("upgrade: killed new master {}", pid);
+  finish_upgrade(false, reason);
+}
+
+void Master::finish_upgrade(bool ok, const std::string& message) {
+  if (ok) {
+    spdlog::info("upgrade done: {}", message);
+  } else {
+    spdlog::error("upgrade failed: {}; the running workers keep serving", message);
+  }
+  std::string status_file = pid_file_->upgrade_status_file();
+  std::string error;
+  if (!status_file.empty() && !write_next_status(status_file, ok, message, &error)) {
+    spdlog::error("writing the upgrade status: {}", error);
+  }
+}
+
+// --- binary upgrade: the new master's side ------------------------------------
+
+void Master::advance_takeover() {
+  if (!told_ready_ && !stopping_ && ready_workers() >= workers_) {
+    spdlog::info("upgrade: {} ready; telling master {}", workers_ == 1 ? "the worker is" : "all workers are",
+                 old_master_->pid());
+    old_master_->tell_ready();
+    told_ready_ = true;
+  }
+  OldMaster::Heard heard = old_master_->read();
+  if (heard != OldMaster::Heard::kNothing) take_over(heard == OldMaster::Heard::kGo);
+}
+
+// Told "go", the pid file names us already; an old master that died
+// without a word leaves it to us to write.
+void Master::take_over(bool handed_over) {
+  pid_t old = old_master_->pid();
+  old_master_.reset();
+  std::string error;
+  if (handed_over) {
+    pid_file_->adopt();
+    spdlog::info("upgrade: master {} handed over; this master serves", old);
+  } else {
+    spdlog::warn("upgrade: master {} is gone without handing over; taking over", old);
+    if (!pid_file_->claim(&error)) spdlog::error("writing the pid file: {}", error);
+  }
+  write_first_reload_status();
 }
 
 void Master::begin_graceful_stop(int sig) {
@@ -518,8 +685,13 @@ void Master::begin_graceful_stop(int sig) {
   uint64_t timeout = config_.supervisor.shutdown_timeout_ms;
   spdlog::info("{} received, stopping gracefully (at most {})", signal_name(sig), seconds_text(timeout));
   if (reload_) abandon_reload("the master is stopping");
-  for (auto& entry : children_) send_stop(entry.second, timeout);
-  stop_deadline_ = Clock::now() + Ms(timeout) + kStopGrace;
+  if (upgrade_) abandon_upgrade("the master is stopping");
+  stop_all_workers(timeout);
+}
+
+void Master::stop_all_workers(uint64_t timeout_ms) {
+  for (auto& entry : children_) send_stop(entry.second, timeout_ms);
+  stop_deadline_ = Clock::now() + Ms(timeout_ms) + kStopGrace;
 }
 
 void Master::begin_fast_stop() {
@@ -528,6 +700,7 @@ void Master::begin_fast_stop() {
   stopping_ = fast_stop_ = true;
   spdlog::info("SIGINT received, stopping now");
   if (reload_) abandon_reload("the master is stopping");
+  if (upgrade_) abandon_upgrade("the master is stopping");
   for (auto& entry : children_) {
     if (!entry.second.reaped) kill(entry.second.pid, SIGTERM);
   }

@@ -4,22 +4,27 @@
 //
 //   wait (poll on the signal pipe, ~100 ms) -> act on queued signals ->
 //   read worker channels -> reap the dead -> kill the hung ->
-//   advance a reload -> spawn back to N -> advance a stop
+//   advance a reload -> advance a binary upgrade -> spawn back to N ->
+//   advance a stop
 //
 // Signals: HUP reload, TERM/QUIT graceful stop, INT fast stop, USR1 reopen
-// logs, TTIN/TTOU one worker more/fewer, CHLD reap.
+// logs, USR2 binary upgrade (master/binary_upgrade.h), TTIN/TTOU one worker
+// more/fewer, CHLD reap.
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "ipc/frame.h"
+#include "master/binary_upgrade.h"
+#include "master/pid_file.h"
 #include "master/restart_backoff.h"
 #include "master/signal_queue.h"
 #include "master/command_line.h"
@@ -31,10 +36,14 @@ namespace hearth {
 class Master {
  public:
   // `listen_fd` is bound and listening; the master never closes it while it
-  // runs (a reload to a new address replaces it). `table` must outlive the
-  // master. `reload_status_file` ("" = none) receives each reload's outcome.
-  Master(CommandLine cl, Config config, int listen_fd, StatusTable* table,
-         std::string reload_status_file);
+  // runs (a reload to a new address replaces it). `table` and `pid_file`
+  // must outlive the master; while the master holds the pid file's claim,
+  // the status files beside it receive each reload's and upgrade's outcome.
+  // `old_master` is set when a binary upgrade started this master: the
+  // master it replaces, which hands the pid file over once our workers are
+  // all READY (until then this master writes none of the files).
+  Master(CommandLine cl, Config config, int listen_fd, StatusTable* table, PidFileClaim* pid_file,
+         std::unique_ptr<OldMaster> old_master = nullptr);
   Master(const Master&) = delete;
   Master& operator=(const Master&) = delete;
 
@@ -81,6 +90,12 @@ class Master {
     Clock::time_point deadline;
   };
 
+  struct Upgrade {
+    NewBinary binary;
+    uint64_t timeout_ms = 0;
+    Clock::time_point deadline;
+  };
+
   // The main loop's steps.
   void wait_for_events();
   void handle_signals();
@@ -88,6 +103,7 @@ class Master {
   void reap_workers();
   void kill_stale_workers();
   void advance_reload();
+  void advance_upgrade();
   void manage_workers();
   void advance_stop();
   bool done() const { return stopping_ && children_.empty(); }
@@ -107,13 +123,24 @@ class Master {
   void kill_child(Child& c, int sig, const std::string& reason);
   void close_channel(Child& c);
   bool has_serving_child(int slot) const;
+  int ready_workers() const;
+  void on_other_child_exit(pid_t pid, int status);
 
   // Signals.
   void begin_reload();
   void commit_reload();
   void abandon_reload(const std::string& reason);
   void finish_reload(bool ok, const std::string& message);
+  void write_first_reload_status();
+  void begin_upgrade();
+  void watch_new_binary();
+  void commit_upgrade();
+  void abandon_upgrade(const std::string& reason);
+  void finish_upgrade(bool ok, const std::string& message);
+  void advance_takeover();
+  void take_over(bool handed_over);
   void begin_graceful_stop(int sig);
+  void stop_all_workers(uint64_t timeout_ms);
   void begin_fast_stop();
   void reopen_all_logs();
   void change_worker_count(int delta);
@@ -126,7 +153,7 @@ class Master {
   Config config_;                     // of the serving generation
   int listen_fd_;
   StatusTable* table_;
-  std::string reload_status_file_;
+  PidFileClaim* pid_file_;
   SignalQueue signals_;
   std::map<pid_t, Child> children_;
   std::vector<Slot> slots_;           // index 1..StatusTable::kMaxSlots
@@ -136,6 +163,10 @@ class Master {
   std::optional<Reload> reload_;
   bool reload_again_ = false;         // a HUP came during a reload
   uint64_t reloads_finished_ = 0;
+  std::optional<Upgrade> upgrade_;    // a new binary we started, not ready yet
+  pid_t successor_ = 0;               // the new master we handed over to
+  std::unique_ptr<OldMaster> old_master_;  // the master we replace, until it hands over
+  bool told_ready_ = false;           // "ready" sent to old_master_
   int64_t started_unix_ = 0;
   bool stopping_ = false;
   bool fast_stop_ = false;

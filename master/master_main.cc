@@ -8,11 +8,14 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <fstream>
 #include <functional>
+#include <memory>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
+#include "master/binary_upgrade.h"
 #include "master/daemon.h"
 #include "master/listen_socket.h"
 #include "master/open_file_limit.h"
@@ -30,6 +33,7 @@ using Ms = std::chrono::milliseconds;
 constexpr Ms kControlPoll{50};
 constexpr Ms kReloadWait{60000};     // config load + up to 10 s for the new workers, with margin
 constexpr Ms kStopWaitMargin{5000};  // beyond shutdown_timeout
+constexpr Ms kUpgradeWaitMargin{10000};  // beyond upgrade_timeout: exec, config load, killing
 
 // Startup errors go to the error log and, when that is not the terminal
 // already, to stderr too: the person who ran the command must see them.
@@ -38,36 +42,26 @@ void startup_error(const Config& config, const std::string& message) {
   if (config.log.error_log != "stderr") fprintf(stderr, "hearth: %s\n", message.c_str());
 }
 
-int bind_or_report(const Config& config) {
-  std::string error;
-  int fd = open_listen_socket(config.listen_host, config.listen_port, &error);
-  if (fd < 0) {
-    startup_error(config, error);
-    return -1;
-  }
-  spdlog::info("listening on {}", bound_address(fd));
+int bind_listen_socket(const Config& config, std::string* error) {
+  int fd = open_listen_socket(config.listen_host, config.listen_port, error);
+  if (fd >= 0) spdlog::info("listening on {}", bound_address(fd));
   return fd;
 }
 
-class PidFiles {
- public:
-  explicit PidFiles(std::string pid_file) : pid_file_(std::move(pid_file)) {}
-  ~PidFiles() {
-    if (!written_) return;
-    unlink(pid_file_.c_str());
-    unlink(reload_status_path(pid_file_).c_str());
+// A binary upgrade passed us the old master's socket: serve on it while the
+// config still names its address, so no connection waits on a closed queue;
+// a config that moved elsewhere gets a socket of its own.
+int inherited_or_new_socket(const Config& config, const Inheritance& inherited, std::string* error) {
+  std::string was = inherited.listen_fds.empty() ? "none" : bound_address(inherited.listen_fds[0]);
+  int fd = keep_socket_bound_to(inherited.listen_fds, config.listen_host, config.listen_port);
+  if (fd >= 0) {
+    spdlog::info("listening on {} (inherited from master {})", bound_address(fd), inherited.old_master);
+    return fd;
   }
-  bool write(std::string* error) {
-    if (pid_file_.empty()) return true;
-    written_ = write_pid_file(pid_file_, getpid(), error);
-    return written_;
-  }
-  std::string reload_status_file() const { return pid_file_.empty() ? "" : reload_status_path(pid_file_); }
-
- private:
-  std::string pid_file_;
-  bool written_ = false;
-};
+  spdlog::warn("upgrade: the config listens on {}, not on the inherited {}: binding it",
+               format_address(config.listen_host, config.listen_port), was);
+  return bind_listen_socket(config, error);
+}
 
 bool wait_until(Ms limit, const std::function<bool()>& done) {
   auto deadline = std::chrono::steady_clock::now() + limit;
@@ -76,6 +70,50 @@ bool wait_until(Ms limit, const std::function<bool()>& done) {
     std::this_thread::sleep_for(kControlPoll);
   }
   return done();
+}
+
+// SigCgt in /proc/PID/status: the signals a process catches. A master built
+// before binary upgrades does not catch SIGUSR2, whose default kills it.
+// Unknown (no /proc): assume it does.
+bool catches_signal(pid_t pid, int sig) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("SigCgt:", 0) != 0) continue;
+    unsigned long long mask = strtoull(line.c_str() + 7, nullptr, 16);
+    return (mask >> (sig - 1)) & 1;
+  }
+  return true;
+}
+
+// -s upgrade: as -s reload, through the upgrade status file, whose outcome
+// the old master writes once the pid file names the new one.
+int wait_for_upgrade(const Config& config, pid_t pid) {
+  std::string status_file = upgrade_status_path(config.supervisor.pid_file);
+  ReloadStatus before, now;
+  if (!read_reload_status(status_file, &before)) before.sequence = 0;
+  if (!catches_signal(pid, SIGUSR2)) {
+    fprintf(stderr, "hearth: the master (pid %d) predates binary upgrades (SIGUSR2 would kill it); restart it\n", pid);
+    return 1;
+  }
+  if (kill(pid, SIGUSR2) != 0) {
+    fprintf(stderr, "hearth: kill(%d, SIGUSR2) failed: %s\n", pid, strerror(errno));
+    return 1;
+  }
+  auto finished = [&] { return read_reload_status(status_file, &now) && now.sequence > before.sequence; };
+  Ms limit = Ms(config.supervisor.upgrade_timeout_ms) + kUpgradeWaitMargin;
+  bool ended = wait_until(limit, [&] { return finished() || !process_alive(pid); });
+  if (!finished()) {
+    if (ended) fprintf(stderr, "hearth: the master (pid %d) exited during the upgrade\n", pid);
+    else fprintf(stderr, "hearth: no upgrade outcome after %lld s\n", static_cast<long long>(limit.count() / 1000));
+    return 1;
+  }
+  if (!now.ok) {
+    fprintf(stderr, "hearth: upgrade failed: %s\n", now.message.c_str());
+    return 1;
+  }
+  printf("hearth: upgraded: %s\n", now.message.c_str());
+  return 0;
 }
 
 int wait_for_reload(const std::string& pid_file, pid_t pid) {
@@ -123,41 +161,50 @@ void ensure_open_file_limit(const Config& config) {
 }  // namespace
 
 int run_master(const CommandLine& cl, const Config& config) {
-  const std::string& pid_file = config.supervisor.pid_file;
   std::string error;
+  Inheritance inherited;
+  if (!take_inheritance(&inherited, &error)) {
+    startup_error(config, error);
+    return 1;
+  }
+  std::unique_ptr<OldMaster> old_master;
+  if (inherited.upgrading()) old_master = std::make_unique<OldMaster>(inherited.report_fd, inherited.old_master);
+  // The master that started us, if any, hears why we cannot start.
+  auto fail = [&](const std::string& message) {
+    startup_error(config, message);
+    if (old_master) old_master->tell_failed(message);
+    return 1;
+  };
   ensure_open_file_limit(config);
-  if (!check_not_running(pid_file, &error)) {
-    startup_error(config, error);
-    return 1;
-  }
-  int listen_fd = bind_or_report(config);
-  if (listen_fd < 0) return 1;
+  // The pid file still names the old master, which waits for us.
+  if (!check_not_running(config.supervisor.pid_file, &error, inherited.old_master)) return fail(error);
+  int listen_fd = inherited.upgrading() ? inherited_or_new_socket(config, inherited, &error)
+                                        : bind_listen_socket(config, &error);
+  if (listen_fd < 0) return fail(error);
   auto table = StatusTable::create(&error);
-  if (!table) {
-    startup_error(config, error);
-    return 1;
-  }
+  if (!table) return fail(error);
+  // A new master of an upgrade is where the old one was: detached already if a daemon.
   Daemon daemon;
-  if (config.supervisor.daemon && !daemon.detach(&error)) {
-    startup_error(config, error);
-    return 1;
-  }
-  PidFiles files(pid_file);
-  if (!files.write(&error)) {
+  if (config.supervisor.daemon && !inherited.upgrading() && !daemon.detach(&error)) return fail(error);
+  PidFileClaim files(config.supervisor.pid_file);
+  if (!inherited.upgrading() && !files.claim(&error)) {
     startup_error(config, error);
     daemon.failed(error);
     return 1;
   }
   daemon.started();
-  Master master(cl, config, listen_fd, table.get(), files.reload_status_file());
+  Master master(cl, config, listen_fd, table.get(), &files, std::move(old_master));
   return master.run();
 }
 
 int run_single(const Config& config) {
   ensure_open_file_limit(config);
-  int listen_fd = bind_or_report(config);
-  if (listen_fd < 0) return 1;
   std::string error;
+  int listen_fd = bind_listen_socket(config, &error);
+  if (listen_fd < 0) {
+    startup_error(config, error);
+    return 1;
+  }
   auto table = StatusTable::create(&error);
   if (table) {
     table->set_master({getpid(), time(nullptr), 1, 1});
@@ -188,9 +235,10 @@ int run_control_command(const std::string& command, const Config& config) {
     return 1;
   }
   if (command == "reload") return wait_for_reload(pid_file, pid);
+  if (command == "upgrade") return wait_for_upgrade(config, pid);
   int sig = command == "stop" ? SIGTERM : command == "quit" ? SIGQUIT : command == "reopen" ? SIGUSR1 : 0;
   if (sig == 0) {
-    fprintf(stderr, "hearth: unknown signal command \"%s\" (reload, stop, quit, reopen)\n", command.c_str());
+    fprintf(stderr, "hearth: unknown signal command \"%s\" (reload, stop, quit, reopen, upgrade)\n", command.c_str());
     return 1;
   }
   if (kill(pid, sig) != 0) {

@@ -84,11 +84,12 @@ bool runs_another_program(pid_t pid) {
 
 }  // namespace
 
-bool check_not_running(const std::string& pid_file, std::string* error) {
+bool check_not_running(const std::string& pid_file, std::string* error, pid_t predecessor) {
   pid_t pid = 0;
   std::string ignored;
   if (pid_file.empty() || !read_pid_file(pid_file, &pid, &ignored)) return true;
-  if (pid == getpid() || !process_alive(pid) || runs_another_program(pid)) return true;
+  if (pid == getpid() || (predecessor > 0 && pid == predecessor)) return true;
+  if (!process_alive(pid) || runs_another_program(pid)) return true;
   *error = "hearth already running (pid " + std::to_string(pid) + ")";
   return false;
 }
@@ -109,6 +110,34 @@ bool read_reload_status(const std::string& path, ReloadStatus* s) {
   s->ok = outcome == "ok";
   std::getline(in, s->message);
   if (!s->message.empty() && s->message[0] == ' ') s->message.erase(0, 1);
+  return true;
+}
+
+std::string upgrade_status_path(const std::string& pid_file) { return pid_file + ".upgrade"; }
+
+bool write_next_status(const std::string& path, bool ok, const std::string& message, std::string* error) {
+  ReloadStatus last;
+  uint64_t sequence = read_reload_status(path, &last) ? last.sequence + 1 : 1;
+  return write_reload_status(path, {sequence, ok, message}, error);
+}
+
+PidFileClaim::~PidFileClaim() {
+  if (!claimed_) return;
+  unlink(pid_file_.c_str());
+  unlink(reload_status_file().c_str());
+  unlink(upgrade_status_file().c_str());
+}
+
+bool PidFileClaim::claim(std::string* error) {
+  if (pid_file_.empty()) return true;
+  claimed_ = write_pid_file(pid_file_, getpid(), error);
+  return claimed_;
+}
+
+bool PidFileClaim::hand_over(pid_t successor, std::string* error) {
+  if (pid_file_.empty()) return true;
+  if (!write_pid_file(pid_file_, successor, error)) return false;
+  claimed_ = false;
   return true;
 }
 

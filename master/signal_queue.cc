@@ -10,7 +10,7 @@ namespace hearth {
 
 namespace {
 
-constexpr int kQueuedSignals[] = {SIGHUP, SIGTERM, SIGQUIT, SIGINT, SIGUSR1, SIGTTIN, SIGTTOU, SIGCHLD};
+constexpr int kQueuedSignals[] = {SIGHUP, SIGTERM, SIGQUIT, SIGINT, SIGUSR1, SIGUSR2, SIGTTIN, SIGTTOU, SIGCHLD};
 constexpr size_t kMaxTakenPerCall = 256;
 
 int g_write_fd = -1;

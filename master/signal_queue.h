@@ -12,8 +12,8 @@ namespace hearth {
 
 class SignalQueue {
  public:
-  // Creates the pipe and installs handlers for HUP TERM QUIT INT USR1 TTIN
-  // TTOU CHLD; ignores PIPE. One per process. Returns false on failure.
+  // Creates the pipe and installs handlers for HUP TERM QUIT INT USR1 USR2
+  // TTIN TTOU CHLD; ignores PIPE. One per process. Returns false on failure.
   bool install();
   // Read end, to poll for POLLIN.
   int fd() const { return read_fd_; }

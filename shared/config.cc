@@ -689,6 +689,7 @@ bool Loader::read_supervisor(const Node& node) {
       {"hang_timeout", [&](const Node& n) { return read_seconds(n, false, &s.hang_timeout_ms); }},
       {"shutdown_timeout", [&](const Node& n) { return read_seconds(n, false, &s.shutdown_timeout_ms); }},
       {"retire_timeout", [&](const Node& n) { return read_seconds(n, false, &s.retire_timeout_ms); }},
+      {"upgrade_timeout", [&](const Node& n) { return read_seconds(n, false, &s.upgrade_timeout_ms); }},
       {"heartbeat_interval", [&](const Node& n) { return read_seconds(n, false, &s.heartbeat_interval_ms); }},
       {"max_requests", [&](const Node& n) { return read_integer(n, 0, kMaxBytes, &s.max_requests); }},
       {"max_requests_jitter", [&](const Node& n) { return read_integer(n, 0, kMaxBytes, &s.max_requests_jitter); }},

@@ -40,6 +40,7 @@ struct SupervisorConfig {
   uint64_t hang_timeout_ms = 30000;     // no heartbeat for this long: killed
   uint64_t shutdown_timeout_ms = 30000; // graceful stop deadline
   uint64_t retire_timeout_ms = 300000;  // old generation's in-flight responses after a reload
+  uint64_t upgrade_timeout_ms = 60000;  // a new binary (SIGUSR2) must be ready by then
   uint64_t heartbeat_interval_ms = 1000;
   uint64_t max_requests = 0;            // 0 = never retire
   uint64_t max_requests_jitter = 0;

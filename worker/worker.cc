@@ -6,7 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "shared/logging.h"
-#include "worker/app_routes.h"
+#include "worker/app/installed_app.h"
 #include "worker/http/connection.h"
 #include "worker/routes/drill_routes.h"
 #include "worker/http/listener.h"
@@ -39,9 +39,18 @@ MimeTypes load_mime_types(const Config& config) {
   return MimeTypes::builtin();
 }
 
+Worker* g_current = nullptr;
+WorkerInfo g_current_info;
+
 }  // namespace
 
+const WorkerInfo& current_worker() { return g_current_info; }
+
+Worker* Worker::current() { return g_current; }
+
 Worker::Worker(const Config& config, WorkerIdentity id) : config_(config), id_(id), mime_(load_mime_types(config_)) {
+  g_current = this;
+  g_current_info = WorkerInfo{id.slot, id.generation, static_cast<int>(getpid())};
   uv_loop_init(&loop_);
   uv_timer_init(&loop_, &shutdown_timer_);
   shutdown_timer_.data = this;
@@ -51,7 +60,7 @@ Worker::Worker(const Config& config, WorkerIdentity id) : config_(config), id_(i
   uv_unref(reinterpret_cast<uv_handle_t*>(&trim_timer_));
   static_files_ = std::make_unique<StaticFiles>(config_, mime_);
   listener_ = std::make_unique<Listener>(this);
-  register_app_routes(*this);
+  if (const App* app = installed_app()) add_app_routes(*app, &router_);
   if (config_.drills) register_drill_routes(router_);
 }
 
@@ -59,6 +68,7 @@ Worker::Worker(const Config& config, WorkerIdentity id) : config_(config), id_(i
 // the loop's memory goes with it.
 Worker::~Worker() {
   if (!loop_closed_) close_loop();
+  if (g_current == this) g_current = nullptr;
 }
 
 bool Worker::listen(int listen_fd) {

@@ -53,6 +53,9 @@ class Worker {
   void stop_now();
   void reopen_logs();
 
+  // The worker of this process (one per process), or nullptr.
+  static Worker* current();
+
   uv_loop_t* loop() { return &loop_; }
   const Config& config() const { return config_; }
   WorkerIdentity identity() const { return id_; }

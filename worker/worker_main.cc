@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "shared/status_table.h"
+#include "worker/app/installed_app.h"
 #include "worker/crash_guard.h"
 #include "worker/routes/drill_routes.h"
 #include "worker/master_link.h"
@@ -46,6 +47,8 @@ int run_worker(const Config& config, int listen_fd, int channel_fd, WorkerIdenti
   if (!config.status.path.empty()) {
     register_status_route(worker.router(), process_status_table(), config.status.path);
   }
+  const App* app = installed_app();
+  if (app != nullptr && !run_worker_start_hooks(*app, current_worker())) return 2;
   if (!worker.listen(listen_fd)) return 2;
   std::unique_ptr<MasterLink> link;
   StandaloneSignals signals;

@@ -35,9 +35,13 @@ bool read_stat(pid_t pid, char* state, pid_t* ppid) {
 }  // namespace
 
 int run_hearth(const std::vector<std::string>& args, std::string* output, int timeout_ms) {
+  return run_program(hearth_binary(), args, output, timeout_ms);
+}
+
+int run_program(const std::string& bin, const std::vector<std::string>& args, std::string* output,
+                int timeout_ms) {
   TempDir dir;
   std::string out_path = dir.path() + "/output";
-  std::string bin = hearth_binary();
   pid_t pid = fork();
   if (pid < 0) return -1;
   if (pid == 0) {

@@ -16,6 +16,9 @@ namespace hearth::test {
 // at most `timeout_ms`. Returns its exit code (-1 on timeout or a signal);
 // *output gets its stdout and stderr.
 int run_hearth(const std::vector<std::string>& args, std::string* output, int timeout_ms = 30000);
+// The same for any program: `binary` with `args`.
+int run_program(const std::string& binary, const std::vector<std::string>& args, std::string* output,
+                int timeout_ms = 30000);
 
 // Live processes whose parent is `pid`, from /proc.
 std::vector<pid_t> children_of(pid_t pid);

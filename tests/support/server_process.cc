@@ -56,7 +56,7 @@ void ServerProcess::write_config() {
 
 bool ServerProcess::start(const std::vector<std::string>& args, int timeout_ms) {
   write_config();
-  std::string bin = hearth_binary();
+  std::string bin = binary_.empty() ? hearth_binary() : binary_;
   std::vector<std::string> argv_s = {bin, "-c", config_path()};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   pid_ = fork();

@@ -36,7 +36,10 @@ class ServerProcess {
   std::string error_log_path() const { return dir_.path() + "/error.log"; }
   std::string config_path() const { return dir_.path() + "/hearth.json"; }
 
-  // Writes the config, starts `hearth -c CONFIG args...` and waits for the
+  // The program start() runs: hearth_binary() unless set (an app built on
+  // the library, a copy of hearth elsewhere).
+  void set_binary(std::string path) { binary_ = std::move(path); }
+  // Writes the config, starts `BINARY -c CONFIG args...` and waits for the
   // "listening on" line (up to `timeout_ms`). False if it never comes.
   bool start(const std::vector<std::string>& args = {}, int timeout_ms = 10000);
   // Rewrites the config file (for reload tests).
@@ -55,6 +58,7 @@ class ServerProcess {
  private:
   TempDir dir_;
   nlohmann::json config_;
+  std::string binary_;
   pid_t pid_ = -1;
   int port_ = 0;
 };

@@ -1,26 +1,10 @@
-#include "worker/app/response.h"
+#include <hearth/response.h>
 
-#include <unistd.h>
+#include <stdexcept>
+
+#include "worker/http/response_body.h"
 
 namespace hearth {
-
-OpenFile::~OpenFile() {
-  if (fd >= 0) ::close(fd);
-}
-
-BodyPart BodyPart::memory(std::string bytes) {
-  BodyPart p;
-  p.data = std::move(bytes);
-  return p;
-}
-
-BodyPart BodyPart::file_slice(std::shared_ptr<const OpenFile> f, uint64_t offset, uint64_t length) {
-  BodyPart p;
-  p.file = std::move(f);
-  p.offset = offset;
-  p.length = length;
-  return p;
-}
 
 void Response::json(const nlohmann::json& value, int status_code) {
   status = status_code;
@@ -42,11 +26,32 @@ void Response::html(std::string s, int status_code) {
   body = std::move(s);
 }
 
+void Response::redirect(const std::string& location, int status_code) {
+  bool redirect_status = status_code == 301 || status_code == 302 || status_code == 303 || status_code == 307 ||
+                         status_code == 308;
+  if (!redirect_status) throw std::invalid_argument("redirect status must be 301, 302, 303, 307 or 308");
+  // A CR or LF would let the location end the header and start another.
+  if (location.find_first_of("\r\n") != std::string::npos) throw std::invalid_argument("redirect location has CR or LF");
+  status = status_code;
+  headers.set("Location", location);
+  body.clear();
+  shared_body.reset();
+}
+
+Response& Response::set_header(std::string_view name, std::string_view value) {
+  headers.set(name, value);
+  return *this;
+}
+
+void Response::set_cookie(std::string_view name, std::string_view value, const CookieOptions& options) {
+  headers.add("Set-Cookie", format_set_cookie(name, value, options));
+}
+
 uint64_t Response::body_length() const {
-  if (stream) return 0;
-  if (parts.empty()) return body_bytes().size();
+  if (has_body_stream(*this)) return 0;
+  if (!has_engine_body(*this)) return body_bytes().size();
   uint64_t n = 0;
-  for (const BodyPart& p : parts) n += p.size();
+  for (const BodyPart& p : engine_body->parts) n += p.size();
   return n;
 }
 

@@ -1,4 +1,5 @@
-// App routes: handlers registered by method and path pattern.
+// The app's routes in one worker, matched per request (patterns and
+// precedence as documented in <hearth/app.h>):
 //   "/json"          exact path
 //   "/api/*"         prefix (matches "/api/" and everything below it)
 //   "/users/:id"     a named segment, available as req.params["id"]
@@ -11,13 +12,9 @@
 #include <string>
 #include <vector>
 
-#include <hearth/request.h>
-#include "worker/app/response.h"
-#include <hearth/websocket.h>
+#include <hearth/app.h>
 
 namespace hearth {
-
-using Handler = std::function<void(const Request&, Response&)>;
 
 class Router {
  public:

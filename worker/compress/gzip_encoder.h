@@ -14,7 +14,7 @@
 #include <string_view>
 
 #include "worker/static/file_version.h"
-#include "worker/app/response.h"
+#include "worker/http/response_body.h"
 
 namespace hearth {
 

@@ -50,7 +50,7 @@ bool GzipFilter::compressible(const std::string& content_type) const {
 }
 
 bool GzipFilter::candidate(const Response& res) const {
-  if (!config_.on_the_fly || !res.parts.empty() || res.stream) return false;
+  if (!config_.on_the_fly || has_engine_body(res)) return false;
   if (!status_may_vary(res.status) || res.headers.has("Content-Encoding")) return false;
   const std::string* cache_control = res.headers.find("Cache-Control");
   if (cache_control != nullptr && list_has(*cache_control, "no-transform")) return false;

@@ -18,7 +18,7 @@
 #include "shared/config.h"
 #include "worker/compress/compressible_types.h"
 #include <hearth/request.h>
-#include "worker/app/response.h"
+#include "worker/http/response_body.h"
 
 namespace hearth {
 

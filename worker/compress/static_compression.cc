@@ -88,7 +88,7 @@ bool StaticCompression::serve_on_the_fly(const Request& req,
   if (entry != nullptr) {
     res->shared_body = std::shared_ptr<const std::string>(entry, &entry->bytes);
   } else {
-    res->stream = std::make_shared<GzipFileStream>(file, version, config_.level);
+    set_body_stream(res, std::make_shared<GzipFileStream>(file, version, config_.level));
   }
   return true;
 }

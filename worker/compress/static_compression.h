@@ -28,7 +28,7 @@
 #include "worker/compress/gzip_filter.h"
 #include "worker/static/precompressed.h"
 #include <hearth/request.h>
-#include "worker/app/response.h"
+#include "worker/http/response_body.h"
 
 namespace hearth {
 

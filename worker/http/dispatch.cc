@@ -1,11 +1,15 @@
 #include "worker/http/dispatch.h"
 
+#include <hearth/http_error.h>
+
 #include <exception>
 
 #include <spdlog/spdlog.h>
 
 #include "worker/crash_guard.h"
 #include "worker/http/error_page.h"
+#include "worker/http/http_syntax.h"
+#include "worker/http/response_body.h"
 #include "worker/http/path_normalize.h"
 #include "worker/static/static_files.h"
 #include "worker/websocket/handshake.h"
@@ -15,11 +19,30 @@ namespace hearth {
 
 namespace {
 
-// Runs an app handler; an exception costs this request a 500, never the worker.
+// Header fields an app set must not break the response apart: a CR or LF
+// in a value from user input would start a header (or a body) of its own.
+bool headers_are_well_formed(const Headers& headers) {
+  for (const auto& field : headers.fields()) {
+    if (!http_syntax::is_token(field.first) || !http_syntax::is_field_value(field.second)) return false;
+  }
+  return true;
+}
+
+// Runs an app handler; an exception costs this request a 500 (or the
+// HttpError's status), never the worker.
 void run_handler(const Handler& handler, const Request& req, Response* res, int client_fd) {
   crash_guard_begin_request(client_fd);
   try {
     handler(req, *res);
+    if (!headers_are_well_formed(res->headers)) {
+      spdlog::error("handler for {} {} set a header with a character HTTP forbids; answered 500", req.method, req.path);
+      *res = Response();
+      error_page(&req, 500, res);
+    }
+  } catch (const HttpError& e) {
+    int status = e.status() >= 400 && e.status() <= 599 ? e.status() : 500;
+    *res = Response();
+    error_page(&req, status, res, e.what());
   } catch (const std::exception& e) {
     spdlog::error("handler for {} {} threw: {}", req.method, req.path, e.what());
     *res = Response();
@@ -75,7 +98,7 @@ bool is_operator_path(const Config& config, const std::string& path) {
 
 // Error statuses set without a body get the standard page.
 void fill_error_body(const Request& req, Response* res) {
-  if (res->status < 400 || !res->body_bytes().empty() || !res->parts.empty() || res->stream) return;
+  if (res->status < 400 || !res->body_bytes().empty() || has_engine_body(*res)) return;
   Headers kept = res->headers;
   error_page(&req, res->status, res);
   for (const auto& field : kept.fields()) {

@@ -3,7 +3,7 @@
 #pragma once
 
 #include <hearth/request.h>
-#include "worker/app/response.h"
+#include <hearth/response.h>
 
 namespace hearth {
 

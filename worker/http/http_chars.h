@@ -1,6 +1,6 @@
 // The character classes of HTTP/1.1 (RFC 9110, RFC 3986) as one table, so
-// each check is a load and a mask. Internal to the request parser's pieces
-// (http_syntax.cc, chunked_decoder.cc).
+// each check is a load and a mask. Internal to the engine: the request
+// parser's pieces, and the checks on what apps put in headers and cookies.
 #pragma once
 
 #include <array>

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "worker/app/response.h"
+#include "worker/http/response_body.h"
 
 namespace hearth {
 

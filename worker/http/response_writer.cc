@@ -28,7 +28,7 @@ void append_status_line(std::string* out, int http_minor, int status) {
 }  // namespace
 
 void serialize_head(const Response& res, ResponseContext* ctx, std::string* out) {
-  bool streamed = res.stream != nullptr;
+  bool streamed = has_body_stream(res);
   if (streamed && ctx->http_minor == 0) ctx->keep_alive = false;
   if (res.close_connection) ctx->keep_alive = false;
 
@@ -67,15 +67,15 @@ uint64_t write_response(Response& res, ResponseContext* ctx, OutputQueue* out) {
     return 0;
   }
   uint64_t length = res.body_length();
-  if (res.stream != nullptr) {
+  if (has_body_stream(res)) {
     out->push(std::move(head));
-    out->push_stream(std::move(res.stream), ctx->http_minor >= 1);
-  } else if (res.parts.empty()) {
+    out->push_stream(std::move(res.engine_body->stream), ctx->http_minor >= 1);
+  } else if (!has_engine_body(res)) {
     head += res.body_bytes();  // one buffer: one write for head and body
     out->push(std::move(head));
   } else {
     out->push(std::move(head));
-    for (BodyPart& part : res.parts) {
+    for (BodyPart& part : res.engine_body->parts) {
       if (part.is_file()) {
         out->push_file(part.file, part.offset, part.length);
       } else {

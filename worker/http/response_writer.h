@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "worker/http/output_queue.h"
-#include "worker/app/response.h"
+#include "worker/http/response_body.h"
 
 namespace hearth {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "worker/app/response.h"
+#include "worker/http/response_body.h"
 
 namespace hearth {
 

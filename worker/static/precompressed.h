@@ -20,7 +20,7 @@
 #include <string>
 
 #include "worker/compress/accept_encoding.h"
-#include "worker/app/response.h"
+#include "worker/http/response_body.h"
 
 namespace hearth {
 

@@ -228,7 +228,7 @@ void StaticFiles::send_bytes(const Request& req, const std::shared_ptr<const Ope
     // leave in one write.
     res->shared_body = std::shared_ptr<const std::string>(handle, &file.small_body);
   } else {
-    res->parts.push_back(BodyPart::file_slice(handle, 0, file.size));
+    body_parts(res).push_back(BodyPart::file_slice(handle, 0, file.size));
   }
 }
 
@@ -239,7 +239,7 @@ void StaticFiles::serve_ranges(const Request& req, const std::shared_ptr<const O
   if (ranges.kind == RangeRequest::Kind::kNone) {
     res->status = 200;
     res->headers.set("Content-Type", content_type);
-    res->parts.push_back(BodyPart::file_slice(file, 0, file->size));
+    body_parts(res).push_back(BodyPart::file_slice(file, 0, file->size));
     return;
   }
   if (ranges.kind == RangeRequest::Kind::kUnsatisfiable) {
@@ -252,17 +252,17 @@ void StaticFiles::serve_ranges(const Request& req, const std::shared_ptr<const O
     const ByteRange& r = ranges.ranges[0];
     res->headers.set("Content-Type", content_type);
     res->headers.set("Content-Range", content_range(r, file->size));
-    res->parts.push_back(BodyPart::file_slice(file, r.first, r.last - r.first + 1));
+    body_parts(res).push_back(BodyPart::file_slice(file, r.first, r.last - r.first + 1));
     return;
   }
   static const std::string boundary = "hearth-byteranges-8d1f0c";
   res->headers.set("Content-Type", "multipart/byteranges; boundary=" + boundary);
   for (const ByteRange& r : ranges.ranges) {
-    res->parts.push_back(BodyPart::memory("\r\n--" + boundary + "\r\nContent-Type: " + content_type +
+    body_parts(res).push_back(BodyPart::memory("\r\n--" + boundary + "\r\nContent-Type: " + content_type +
                                           "\r\nContent-Range: " + content_range(r, file->size) + "\r\n\r\n"));
-    res->parts.push_back(BodyPart::file_slice(file, r.first, r.last - r.first + 1));
+    body_parts(res).push_back(BodyPart::file_slice(file, r.first, r.last - r.first + 1));
   }
-  res->parts.push_back(BodyPart::memory("\r\n--" + boundary + "--\r\n"));
+  body_parts(res).push_back(BodyPart::memory("\r\n--" + boundary + "--\r\n"));
 }
 
 }  // namespace hearth

@@ -12,7 +12,7 @@
 #include "worker/static/mime_types.h"
 #include "worker/static/open_file_cache.h"
 #include <hearth/request.h>
-#include "worker/app/response.h"
+#include "worker/http/response_body.h"
 #include "worker/compress/static_compression.h"
 
 namespace hearth {

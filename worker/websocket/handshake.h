@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include <hearth/request.h>
-#include "worker/app/response.h"
+#include <hearth/response.h>
 
 namespace hearth {
 

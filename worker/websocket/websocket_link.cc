@@ -6,6 +6,7 @@
 #include "worker/http/access_log_line.h"
 #include "worker/http/connection.h"
 #include "worker/http/path_normalize.h"
+#include "worker/websocket/channels.h"
 #include "worker/websocket/handshake.h"
 #include "worker/worker.h"
 
@@ -55,6 +56,8 @@ WebSocketLink::WebSocketLink(Connection* conn, const WebSocketRoute* route, cons
       session_(route, limits_for(conn->worker_->config(), route), path, conn->remote_addr_,
                [this](std::string_view bytes) { write(bytes); }, [this] { on_session_end(); }),
       idle_timeout_ms_(std::max<uint64_t>(conn->worker_->config().websocket.idle_timeout_ms, 20)) {}
+
+WebSocketLink::~WebSocketLink() { forget_subscriptions(session_); }
 
 void WebSocketLink::start(std::string_view key, const char* rest, size_t len) {
   last_read_ms_ = uv_now(conn_->worker_->loop());

@@ -33,6 +33,8 @@ class WebSocketLink {
   static constexpr uint64_t kCloseTimeoutMs = 5000;
 
   WebSocketLink(Connection* conn, const WebSocketRoute* route, const std::string& path);
+  // Leaves every broadcast channel: none keeps a pointer to this socket.
+  ~WebSocketLink();
   WebSocketLink(const WebSocketLink&) = delete;
   WebSocketLink& operator=(const WebSocketLink&) = delete;
 

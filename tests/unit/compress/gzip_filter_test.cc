@@ -127,7 +127,7 @@ TEST(GzipFilter, LeavesNonCandidatesAlone) {
 
   Response parts;
   parts.headers.set("Content-Type", "text/plain");
-  parts.parts.push_back(BodyPart::memory(body));
+  body_parts(&parts).push_back(BodyPart::memory(body));
   parts.body = body;
   untouched(parts, "body in parts");
 }

@@ -38,19 +38,19 @@ std::string header(const Response& res, const char* name) {
 
 // The body as the writer would send it (memory, file slices or a stream).
 std::string body_of(Response& res) {
-  if (res.stream) {
+  if (has_body_stream(res)) {
     std::string all, piece;
     for (int i = 0; i < 100000; i++) {
       piece.clear();
-      bool more = res.stream->next(&piece);
+      bool more = res.engine_body->stream->next(&piece);
       all += piece;
       if (!more) break;
     }
     return all;
   }
-  if (res.parts.empty()) return res.body_bytes();
+  if (!has_engine_body(res)) return res.body_bytes();
   std::string all;
-  for (const BodyPart& p : res.parts) {
+  for (const BodyPart& p : res.engine_body->parts) {
     if (!p.is_file()) {
       all += p.data;
       continue;
@@ -329,12 +329,12 @@ TEST_F(StaticCompressionTest, LargeFileStreamsUncached) {
   std::string css = css_like(300 * 1024);
   write("big.css", css);
   Response res = request("/big.css", kGzip);
-  ASSERT_NE(res.stream, nullptr);
+  ASSERT_TRUE(has_body_stream(res));
   EXPECT_EQ(header(res, "Content-Encoding"), "gzip");
   std::string back;
   ASSERT_TRUE(test::gunzip(body_of(res), &back));
   EXPECT_EQ(back, css);
-  EXPECT_FALSE(res.stream->failed());
+  EXPECT_FALSE(res.engine_body->stream->failed());
   EXPECT_EQ(files().compression().cache().entries(), 0u);
 }
 

@@ -112,7 +112,7 @@ TEST(CommandLine, BadArguments) {
       {{"--daemon=yes"}, "option --daemon takes no value"},
       {{"--workers", "0"}, "--workers: expected auto or a number from 1 to 256, got \"0\""},
       {{"--workers", "lots"}, "--workers: expected auto or a number from 1 to 256, got \"lots\""},
-      {{"-s", "restart"}, "-s: expected reload, stop, quit or reopen, got \"restart\""},
+      {{"-s", "restart"}, "-s: expected reload, stop, quit, reopen or upgrade, got \"restart\""},
       {{"--listen", "::1:80"}, "--listen: IPv6 addresses need brackets, as in \"[::1]:3000\", got \"::1:80\""},
       {{"--log-level", "loud"},
        "--log-level: expected trace, debug, info, warn, error, critical or off, got \"loud\""},
@@ -124,6 +124,23 @@ TEST(CommandLine, BadArguments) {
     EXPECT_EQ(parse(c.args, &cl), c.error) << c.args[0];
     EXPECT_EQ(cl.workers, 42) << "a failed parse must leave the result alone";
   }
+}
+
+// A binary upgrade runs the executable again with these, maybe from "/".
+TEST(CommandLine, KeepsTheArgumentsForABinaryUpgradeWithAbsolutePaths) {
+  CommandLine cl;
+  ASSERT_EQ(parse({"-c", "etc/a.json", "--root=site", "--workers", "2", "--pid-file", "run/h.pid",
+                   "--error-log", "stderr", "--access-log", "logs/access.log", "--daemon", "-s", "upgrade"},
+                  &cl),
+            "");
+  EXPECT_EQ(cl.signal, "upgrade");
+  std::vector<std::string> expected = {
+      "--config", cwd_plus("etc/a.json"), "--root", cwd_plus("site"), "--workers", "2",
+      "--pid-file", cwd_plus("run/h.pid"), "--error-log", "stderr", "--access-log", cwd_plus("logs/access.log"),
+      "--daemon", "--signal", "upgrade"};
+  EXPECT_EQ(cl.arguments, expected);
+  EXPECT_EQ(cl.executable, running_executable());
+  EXPECT_EQ(cl.executable, fs::canonical("/proc/self/exe").string());
 }
 
 TEST(CommandLine, DefaultConfigPathIsBesideTheBinarysFolder) {

@@ -22,6 +22,7 @@ class PidFileTest : public ::testing::Test {
   void TearDown() override {
     unlink(path_.c_str());
     unlink(reload_status_path(path_).c_str());
+    unlink(upgrade_status_path(path_).c_str());
     rmdir(dir_.c_str());
   }
   void write_raw(const std::string& text) { std::ofstream(path_) << text; }
@@ -129,6 +130,72 @@ TEST_F(PidFileTest, ReloadStatusRoundTrips) {
   EXPECT_EQ(s.sequence, 4u);
   EXPECT_TRUE(s.ok);
   EXPECT_EQ(s.message, "generation 2 serving");
+}
+
+// The master a binary upgrade replaces is alive and named in the file.
+TEST_F(PidFileTest, ThePredecessorOfAnUpgradeIsNoObstacle) {
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  std::string error;
+  ASSERT_TRUE(write_pid_file(path_, child, &error));
+  EXPECT_FALSE(check_not_running(path_, &error));
+  EXPECT_TRUE(check_not_running(path_, &error, child)) << error;
+  EXPECT_FALSE(check_not_running(path_, &error, child + 1));
+  kill(child, SIGKILL);
+  ASSERT_EQ(waitpid(child, nullptr, 0), child);
+}
+
+TEST_F(PidFileTest, UpgradeStatusCountsOnFromWhatTheFileSays) {
+  std::string status_path = upgrade_status_path(path_);
+  EXPECT_EQ(status_path, path_ + ".upgrade");
+  std::string error;
+  ASSERT_TRUE(write_next_status(status_path, false, "new binary exited with code 1", &error)) << error;
+  ReloadStatus s;
+  ASSERT_TRUE(read_reload_status(status_path, &s));
+  EXPECT_EQ(s.sequence, 1u);
+  EXPECT_FALSE(s.ok);
+  EXPECT_EQ(s.message, "new binary exited with code 1");
+  // Another master (the one that replaced the writer) goes on from there.
+  ASSERT_TRUE(write_next_status(status_path, true, "master 42 serving (was 41)", &error)) << error;
+  ASSERT_TRUE(read_reload_status(status_path, &s));
+  EXPECT_EQ(s.sequence, 2u);
+  EXPECT_TRUE(s.ok);
+}
+
+TEST_F(PidFileTest, AClaimRemovesItsFilesUnlessHandedOver) {
+  std::string error;
+  {
+    PidFileClaim claim(path_);
+    ASSERT_TRUE(claim.claim(&error)) << error;
+    ASSERT_TRUE(write_next_status(claim.upgrade_status_file(), true, "x", &error));
+    pid_t pid = 0;
+    ASSERT_TRUE(read_pid_file(path_, &pid, &error));
+    EXPECT_EQ(pid, getpid());
+  }
+  EXPECT_NE(access(path_.c_str(), F_OK), 0);
+  EXPECT_NE(access(upgrade_status_path(path_).c_str(), F_OK), 0);
+  {
+    PidFileClaim claim(path_);
+    ASSERT_TRUE(claim.claim(&error)) << error;
+    ASSERT_TRUE(claim.hand_over(4242, &error)) << error;
+    EXPECT_FALSE(claim.claimed());
+  }
+  pid_t pid = 0;
+  ASSERT_TRUE(read_pid_file(path_, &pid, &error)) << "the new master's file stays";
+  EXPECT_EQ(pid, 4242);
+  {
+    PidFileClaim adopted(path_);
+    adopted.adopt();
+    EXPECT_TRUE(adopted.claimed());
+  }
+  EXPECT_NE(access(path_.c_str(), F_OK), 0) << "adopted, so removed at the end";
+  PidFileClaim none("");
+  EXPECT_TRUE(none.claim(&error));
+  EXPECT_EQ(none.reload_status_file(), "");
 }
 
 }  // namespace

@@ -101,6 +101,16 @@ TEST_F(ConfigTest, RetireTimeoutIsSecondsLikeShutdownTimeout) {
             at("1: supervisor.retire_timeout: expected a number of seconds, got \"5m\""));
 }
 
+TEST_F(ConfigTest, UpgradeTimeoutIsSecondsLikeRetireTimeout) {
+  EXPECT_EQ(default_config().supervisor.upgrade_timeout_ms, 60000u);
+  ASSERT_EQ(load(R"({"supervisor": {"upgrade_timeout": 1.5}})"), "");
+  EXPECT_EQ(config_.supervisor.upgrade_timeout_ms, 1500u);
+  EXPECT_EQ(load(R"({"supervisor": {"upgrade_timeout": 0}})"),
+            at("1: supervisor.upgrade_timeout: must be at least 0.001 seconds, got 0"));
+  EXPECT_EQ(load(R"({"supervisor": {"upgrade_timeout": "1m"}})"),
+            at("1: supervisor.upgrade_timeout: expected a number of seconds, got \"1m\""));
+}
+
 TEST_F(ConfigTest, StatusSectionTurnsTheRouteOn) {
   ASSERT_EQ(load(R"({"status": {}})"), "");
   EXPECT_EQ(config_.status.path, "/status");

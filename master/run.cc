@@ -1,15 +1,19 @@
-// hearth: a web server. The command line picks what this process does:
-// print help or the version, test the config (-t), signal a running master
-// (-s), serve with one worker and no master (--single), or run the master.
+// hearth::run: the whole server around an app. The command line picks what
+// this process does: print help or the version, test the config (-t),
+// signal a running master (-s), serve with one worker and no master
+// (--single), or run the master.
+#include <hearth/run.h>
+
 #include <cstdio>
 #include <string>
 
-#include "master/master_main.h"
 #include "master/command_line.h"
+#include "master/master_main.h"
 #include "shared/config.h"
 #include "shared/logging.h"
+#include "worker/app/installed_app.h"
 
-using namespace hearth;
+namespace hearth {
 
 namespace {
 
@@ -50,7 +54,8 @@ int signal_master(const CommandLine& cl) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int run(const App& app, int argc, char** argv) {
+  install_app(&app);  // before any fork: every worker inherits it
   CommandLine cl;
   std::string error;
   if (!parse_command_line(argc, argv, &cl, &error)) {
@@ -78,3 +83,5 @@ int main(int argc, char** argv) {
   }
   return cl.no_master ? run_single(config) : run_master(cl, config);
 }
+
+}  // namespace hearth

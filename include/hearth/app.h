@@ -1,0 +1,99 @@
+// An app: the routes a site answers that are not files on disk, and what
+// each worker process does when it starts. Build one in main() and hand it
+// to hearth::run (<hearth/run.h>):
+//
+//   hearth::App app;
+//   app.get("/api/users/:id", [](const hearth::Request& req, hearth::Response& res) {
+//     res.json({{"id", req.params.at("id")}});
+//   });
+//   return hearth::run(app, argc, argv);
+//
+// Patterns:
+//   "/json"          exact path
+//   "/users/:id"     a named segment, in req.params["id"]
+//   "/api/*"         a prefix: "/api/" and everything below it
+// Exact patterns win over parameter patterns, which win over prefixes; among
+// prefixes the longest wins. A GET route answers HEAD too. A path with
+// routes but none for the method gets 405 with Allow. Files on disk come
+// first: a route is tried only when no file (or directory index) matches.
+//
+// Handlers run on the worker's event loop, one at a time: a handler that
+// blocks holds back every other request of its worker. A handler that throws
+// answers its request 500 (or HttpError's status); a crash in one (abort,
+// SIGSEGV) answers its request 500 and the master replaces the worker.
+//
+// REQUIRES: the App is complete before hearth::run and is not changed after.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <hearth/request.h>
+#include <hearth/response.h>
+#include <hearth/websocket.h>
+
+namespace hearth {
+
+using Handler = std::function<void(const Request&, Response&)>;
+
+// Which worker process is running, for hooks and handlers.
+struct WorkerInfo {
+  int slot = 0;             // 1..workers; a replacement takes its slot
+  uint64_t generation = 0;  // bumped by each reload
+  int pid = 0;
+};
+
+class App {
+ public:
+  struct Route {
+    std::string method;  // "GET", ..., or "*" for any
+    std::string pattern;
+    Handler handler;
+  };
+  struct WebSocketEndpoint {
+    std::string path;
+    WebSocketRoute route;
+  };
+  using WorkerHook = std::function<void(const WorkerInfo&)>;
+
+  // Each returns *this, so routes can be chained. A pattern must start with
+  // '/'; a bad one throws std::invalid_argument here, in main().
+  App& get(std::string pattern, Handler handler) { return route("GET", std::move(pattern), std::move(handler)); }
+  App& post(std::string pattern, Handler handler) { return route("POST", std::move(pattern), std::move(handler)); }
+  App& put(std::string pattern, Handler handler) { return route("PUT", std::move(pattern), std::move(handler)); }
+  App& patch(std::string pattern, Handler handler) { return route("PATCH", std::move(pattern), std::move(handler)); }
+  App& del(std::string pattern, Handler handler) { return route("DELETE", std::move(pattern), std::move(handler)); }
+  // Every method.
+  App& any(std::string pattern, Handler handler) { return route("*", std::move(pattern), std::move(handler)); }
+  // Any method by name ("OPTIONS", "PROPFIND"...), or "*".
+  App& route(std::string method, std::string pattern, Handler handler);
+
+  // A WebSocket endpoint at exactly `path` (<hearth/websocket.h>). A valid
+  // upgrade request switches the connection to `route`'s callbacks; any other
+  // request to the path gets 426 or 400.
+  App& websocket(std::string path, WebSocketRoute route);
+
+  // Runs once in each worker process after it is forked, before it accepts
+  // connections: the place to open per-process resources (database
+  // connections, files, caches). A connection opened before the fork would
+  // be shared by every worker. An exception here stops the worker, which
+  // the master reports and retries with back-off.
+  App& on_worker_start(WorkerHook hook);
+
+  const std::vector<Route>& routes() const { return routes_; }
+  const std::vector<WebSocketEndpoint>& websockets() const { return websockets_; }
+  const std::vector<WorkerHook>& worker_start_hooks() const { return worker_start_hooks_; }
+
+ private:
+  std::vector<Route> routes_;
+  std::vector<WebSocketEndpoint> websockets_;
+  std::vector<WorkerHook> worker_start_hooks_;
+};
+
+// The worker this code runs in (slot 0 outside a worker, e.g. in main()).
+const WorkerInfo& current_worker();
+
+}  // namespace hearth
