@@ -150,7 +150,7 @@ FUZZ_CFLAGS   := -O1 -g $(FUZZ_SANITIZE) -fsanitize=fuzzer-no-link
 FUZZ_CXXFLAGS := -std=c++17 -Wall -Wextra -I. -Iinclude -I$(LLHTTP_INC) -MMD -MP $(FUZZ_CFLAGS)
 # Only what the harnesses reach, not the whole tree (a harness that stops
 # linking names the source to add here).
-FUZZ_LIB_SRCS := worker/http/request_parser.cc worker/app/request.cc worker/app/headers.cc worker/http/path_normalize.cc \
+FUZZ_LIB_SRCS := worker/http/request_parser.cc worker/app/request.cc worker/app/headers.cc worker/app/url_encoded.cc worker/app/cookies.cc worker/http/path_normalize.cc \
                  worker/static/byte_range.cc worker/compress/accept_encoding.cc ipc/frame.cc shared/config.cc \
                  worker/http/http_syntax.cc worker/http/chunked_decoder.cc shared/address_allow_list.cc \
                  worker/websocket/session.cc worker/websocket/frame_header_check.cc
