@@ -76,13 +76,14 @@ $(BUILD)/unit_tests: $(UNIT_SRCS:%.cc=$(BUILD)/%.o) $(SUPPORT_SRCS:%.cc=$(BUILD)
 $(BUILD)/process_tests: $(PROC_SRCS:%.cc=$(BUILD)/%.o) $(SUPPORT_SRCS:%.cc=$(BUILD)/%.o) $(BUILD)/libhearth.a
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ $(GTEST_LIBS) $(LIBS)
 
-# Two builds of one small app, v1 and v2, between which tests/process/upgrade_test.cc
-# deploys with a binary upgrade (found beside $(BUILD)/hearth, in $(BUILD)/tests/).
-UPGRADE_APPS := $(BUILD)/tests/upgrade_app_v1 $(BUILD)/tests/upgrade_app_v2
-$(UPGRADE_APPS): $(BUILD)/tests/upgrade_app_%: tests/process/upgrade_app/upgrade_app.cc $(BUILD)/libhearth.a | deps
+# An app on the public API, built twice (v1, v2): tests/process/app_api_test.cc
+# drives its routes, and tests/process/upgrade_test.cc deploys from one build
+# to the other with a binary upgrade (found beside $(BUILD)/hearth, in $(BUILD)/tests/).
+TEST_APPS := $(BUILD)/tests/test_app_v1 $(BUILD)/tests/test_app_v2
+$(TEST_APPS): $(BUILD)/tests/test_app_%: tests/process/test_app/test_app.cc $(BUILD)/libhearth.a | deps
 	@mkdir -p $(dir $@)
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) -DHEARTH_TEST_VERSION='"$*"' $< $(BUILD)/libhearth.a -o $@ $(LIBS)
-test: $(UPGRADE_APPS)
+test: $(TEST_APPS)
 
 run: all
 	$(BUILD)/hearth -c etc/hearth.json

@@ -285,6 +285,14 @@ bool take_inheritance(Inheritance* out, std::string* error) {
   return true;
 }
 
+void report_early_upgrade_failure(const std::string& reason) {
+  const char* report = getenv(kUpgradeFdVariable);
+  std::vector<int> fds;
+  std::string ignored;
+  if (report == nullptr || !parse_fd_list(report, &fds, &ignored) || fds.size() != 1) return;
+  send_line(fds[0], "failed " + reason);
+}
+
 int keep_socket_bound_to(const std::vector<int>& fds, const std::string& host, int port) {
   int kept = -1;
   for (int fd : fds) {

@@ -132,6 +132,12 @@ struct Inheritance {
 // fds that are not open or not listening sockets.
 bool take_inheritance(Inheritance* out, std::string* error);
 
+// For a new binary that fails before it gets as far as the master (flags it
+// does not know, a config that does not load, logs that do not open): when
+// an upgrade started it, the old master hears the reason, not just an exit
+// code. Does nothing otherwise.
+void report_early_upgrade_failure(const std::string& reason);
+
 // Of `fds`, the socket bound to `host:port` (port 0 = any); the others are
 // closed. -1 when none is (all are closed then).
 int keep_socket_bound_to(const std::vector<int>& fds, const std::string& host, int port);

@@ -165,6 +165,7 @@ int run_master(const CommandLine& cl, const Config& config) {
   Inheritance inherited;
   if (!take_inheritance(&inherited, &error)) {
     startup_error(config, error);
+    report_early_upgrade_failure(error);
     return 1;
   }
   std::unique_ptr<OldMaster> old_master;

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <string>
 
+#include "master/binary_upgrade.h"
 #include "master/command_line.h"
 #include "master/master_main.h"
 #include "shared/config.h"
@@ -52,16 +53,21 @@ int signal_master(const CommandLine& cl) {
   return run_control_command(cl.signal, config);
 }
 
+// A failure before the master runs: on stderr, and to the master that
+// started this binary if it is an upgrade's new build.
+int fail_to_start(const std::string& message, const char* hint = "") {
+  fprintf(stderr, "hearth: %s\n%s", message.c_str(), hint);
+  report_early_upgrade_failure(message);
+  return 1;
+}
+
 }  // namespace
 
 int run(const App& app, int argc, char** argv) {
   install_app(&app);  // before any fork: every worker inherits it
   CommandLine cl;
   std::string error;
-  if (!parse_command_line(argc, argv, &cl, &error)) {
-    fprintf(stderr, "hearth: %s\nTry 'hearth --help'.\n", error.c_str());
-    return 1;
-  }
+  if (!parse_command_line(argc, argv, &cl, &error)) return fail_to_start(error, "Try 'hearth --help'.\n");
   if (cl.help) {
     fputs(usage_text().c_str(), stdout);
     return 0;
@@ -73,14 +79,8 @@ int run(const App& app, int argc, char** argv) {
   if (cl.test_config) return test_config(cl);
   if (!cl.signal.empty()) return signal_master(cl);
   Config config;
-  if (!load_effective_config(cl, &config, &error)) {
-    fprintf(stderr, "hearth: %s\n", error.c_str());
-    return 1;
-  }
-  if (!open_logs(config.log, cl.no_master ? "worker 1" : "master", &error)) {
-    fprintf(stderr, "hearth: %s\n", error.c_str());
-    return 1;
-  }
+  if (!load_effective_config(cl, &config, &error)) return fail_to_start(error);
+  if (!open_logs(config.log, cl.no_master ? "worker 1" : "master", &error)) return fail_to_start(error);
   return cl.no_master ? run_single(config) : run_master(cl, config);
 }
 

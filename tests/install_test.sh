@@ -1,48 +1,86 @@
 #!/usr/bin/env bash
 # The boundary holds: install hearth into a temporary prefix, build
-# examples/hello from a copy outside the tree against that prefix alone
-# (pkg-config, no -I into the source), start it, and check a file, an app
-# route, a 404, a crash drill and -t. Usage: tests/install_test.sh BUILD_DIR
+# examples/hello and examples/demo from copies outside the tree against that
+# prefix alone (pkg-config, no -I into the source), start them, and check
+# files, app routes, a 404, a WebSocket echo, a crash drill and -t.
+# Usage: tests/install_test.sh BUILD_DIR
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${1:-build}
 WORK=$(mktemp -d)
-PID=""
-cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK"; }
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
-fail() { echo "install test FAILED: $*"; [ -f "$WORK/error.log" ] && tail -20 "$WORK/error.log"; exit 1; }
+fail() { echo "install test FAILED: $*"; tail -20 "$WORK"/*.log 2>/dev/null; exit 1; }
+
+# build_app NAME: copies examples/NAME out of the tree and builds it there.
+build_app() {
+  cp -r "$REPO/examples/$1" "$WORK/$1"
+  rm -f "$WORK/$1/$1"
+  ( cd "$WORK/$1" && MAKEFLAGS= PKG_CONFIG_PATH="$WORK/prefix/lib/pkgconfig" \
+      make -s CXXFLAGS="${INSTALL_TEST_CXXFLAGS:--O1}" LDFLAGS="${INSTALL_TEST_LDFLAGS:-}" >/dev/null ) ||
+    fail "$1 did not build"
+}
+
+# start_app NAME ROOT: writes NAME's config (ephemeral port, drills on),
+# checks -t, starts it and sets URL once it answers.
+start_app() {
+  local name=$1 root=$2 log="$WORK/$1.log" port=""
+  cat > "$WORK/$name/test.json" <<JSON
+{"listen": "127.0.0.1:0", "workers": 2, "root": "$root", "drills": true,
+ "log": {"error": "$log", "access": "off"}}
+JSON
+  "$WORK/$name/$name" -t -c "$WORK/$name/test.json" | grep -q "test is successful" || fail "$name -t"
+  "$WORK/$name/$name" -c "$WORK/$name/test.json" &
+  PIDS+=($!)
+  for _ in $(seq 1 100); do
+    port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$log" 2>/dev/null | head -1)
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || fail "$name never listened"
+  URL="http://127.0.0.1:$port"
+  for _ in $(seq 1 50); do curl -sf "$URL/" >/dev/null && break; sleep 0.1; done
+}
+
+status_of() { curl -s -o /dev/null -w '%{http_code}' "$URL$1"; }
+
+# check_crash_drill NAME ROUTE: a segfault costs one 500 and the worker.
+check_crash_drill() {
+  [ "$(status_of /debug/segv)" = 500 ] || fail "$1: the crash drill's 500"
+  for _ in $(seq 1 50); do grep -q "killed by SIGSEGV" "$WORK/$1.log" && break; sleep 0.1; done
+  grep -q "killed by SIGSEGV" "$WORK/$1.log" || fail "$1: the master did not see the crash"
+  for _ in $(seq 1 50); do curl -sf "$URL$2" >/dev/null && break; sleep 0.1; done
+  curl -sf "$URL$2" >/dev/null || fail "$1: not served after the crash"
+}
 
 MAKEFLAGS= make -s -C "$REPO" install BUILD="$BUILD" PREFIX="$WORK/prefix" >/dev/null
-cp -r "$REPO/examples/hello" "$WORK/app"
-rm -f "$WORK/app/hello"
-( cd "$WORK/app" && MAKEFLAGS= PKG_CONFIG_PATH="$WORK/prefix/lib/pkgconfig" \
-    make -s CXXFLAGS="${INSTALL_TEST_CXXFLAGS:--O1}" LDFLAGS="${INSTALL_TEST_LDFLAGS:-}" >/dev/null ) || fail "hello did not build"
 grep -q "$REPO" "$WORK/prefix/lib/pkgconfig/hearth.pc" && fail "hearth.pc points into the source tree"
+build_app hello
+build_app demo
 
-cat > "$WORK/app/test.json" <<JSON
-{"listen": "127.0.0.1:0", "workers": 2, "root": "public", "drills": true,
- "log": {"error": "$WORK/error.log", "access": "off"}}
-JSON
-"$WORK/app/hello" -t -c "$WORK/app/test.json" | grep -q "test is successful" || fail "-t"
-"$WORK/app/hello" -c "$WORK/app/test.json" &
-PID=$!
-PORT=""
-for _ in $(seq 1 100); do
-  PORT=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$WORK/error.log" 2>/dev/null | head -1)
-  [ -n "$PORT" ] && break
-  sleep 0.1
-done
-[ -n "$PORT" ] || fail "never listened"
-URL="http://127.0.0.1:$PORT"
-for _ in $(seq 1 50); do curl -sf "$URL/" >/dev/null && break; sleep 0.1; done
-curl -sf "$URL/" | grep -q "served by hearth" || fail "the static file"
-[ "$(curl -sf "$URL/api/users/42")" = '{"id":"42"}' ] || fail "the app route"
-[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/nothing-here")" = 404 ] || fail "404"
-[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/debug/segv")" = 500 ] || fail "the crash drill's 500"
-for _ in $(seq 1 50); do grep -q "killed by SIGSEGV" "$WORK/error.log" && break; sleep 0.1; done
-grep -q "killed by SIGSEGV" "$WORK/error.log" || fail "the master did not see the crash"
-for _ in $(seq 1 50); do curl -sf "$URL/api/users/1" >/dev/null && break; sleep 0.1; done
-curl -sf "$URL/api/users/1" >/dev/null || fail "served after the crash"
+start_app hello public
+curl -sf "$URL/" | grep -q "served by hearth" || fail "hello: the static file"
+[ "$(curl -sf "$URL/api/users/42")" = '{"id":"42"}' ] || fail "hello: the app route"
+[ "$(status_of /nothing-here)" = 404 ] || fail "hello: 404"
+check_crash_drill hello /api/users/1
+
+start_app demo "$REPO/site"
+cmp -s <(curl -sf "$URL/") "$REPO/site/index.html" || fail "demo: index.html"
+curl -sf "$URL/json" | grep -q '"message":"Hello from hearth"' || fail "demo: /json"
+[ "$(curl -sf "$URL/hello/world")" = '{"hello":"world"}' ] || fail "demo: /hello/:name"
+[ "$(curl -sf --data-binary abc "$URL/echo")" = '{"body":"abc","bytes":3}' ] || fail "demo: /echo"
+/usr/bin/python3 "$REPO/tests/process/websocket_client.py" echo "${URL##*:}" >"$WORK/websocket.out" ||
+  fail "demo: WebSocket echo: $(tail -1 "$WORK/websocket.out")"
+check_crash_drill demo /json
+
+kill "${PIDS[@]}"
+wait 2>/dev/null || true
+PIDS=()
 MAKEFLAGS= make -s -C "$REPO" uninstall BUILD="$BUILD" PREFIX="$WORK/prefix" >/dev/null
 [ -z "$(find "$WORK/prefix" -type f)" ] || fail "uninstall left files"
-echo "install test passed: examples/hello built against an installed prefix serves files, routes, 404 and survives a crash"
+echo "install test passed: examples/hello and examples/demo built against an installed prefix serve files, routes, 404, WebSocket and survive a crash"

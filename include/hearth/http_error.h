@@ -2,9 +2,10 @@
 //
 //   if (!user) throw hearth::HttpError(404, "no such user");
 //
-// hearth answers with that status and the message, as JSON
-// ({"error": ..., "status": ...}) when the request is JSON, else as a small
-// HTML page. Any other exception is a 500 whose message stays in the log.
+// hearth answers with that status and the message: as JSON when the request
+// is JSON ({"error": "Not Found", "status": 404, "message": "no such user"}),
+// else as a small HTML page. Any other exception is a 500 whose message
+// stays in the log.
 #pragma once
 
 #include <stdexcept>

@@ -35,7 +35,7 @@ struct Builds {
 
 Builds deploy_builds() {
   std::string dir = fs::path(hearth_binary()).parent_path().string();
-  std::string v1 = dir + "/tests/upgrade_app_v1", v2 = dir + "/tests/upgrade_app_v2";
+  std::string v1 = dir + "/tests/test_app_v1", v2 = dir + "/tests/test_app_v2";
   if (access(v1.c_str(), X_OK) == 0 && access(v2.c_str(), X_OK) == 0) return {v1, v2, true};
   return {hearth_binary(), hearth_binary(), false};
 }
@@ -191,6 +191,24 @@ TEST_F(UpgradeTest, ABinaryThatExitsOrCannotRunChangesNothing) {
   LoadResult result = load.stop();
   EXPECT_EQ(result.failed, 0) << (result.failures.empty() ? "" : result.failures[0]);
   EXPECT_EQ(count_of(server_.error_log(), "upgrade failed: "), 2) << server_.error_log();
+}
+
+// A deploy whose config the new build rejects (a key the build does not
+// know, say): the new binary says why before it exits, and -s upgrade shows
+// it; the old master serves on. (--pid-file: the config no longer loads.)
+TEST_F(UpgradeTest, ANewBuildThatRejectsTheConfigSaysWhy) {
+  start_old_master();
+  deploy_.install(builds_.to);
+  server_.config()["no_such_key"] = 1;
+  server_.write_config();
+  std::string output;
+  EXPECT_EQ(run_program(builds_.from, {"-s", "upgrade", "-c", server_.config_path(), "--pid-file", pid_file_of(server_)},
+                        &output, 90000),
+            1)
+      << output;
+  EXPECT_NE(output.find("hearth: upgrade failed: new binary: " + server_.config_path()), std::string::npos) << output;
+  EXPECT_NE(output.find("unknown key \"no_such_key\""), std::string::npos) << output;
+  expect_nothing_changed();
 }
 
 // It starts but never says ready: killed at upgrade_timeout. Meanwhile a
