@@ -91,7 +91,7 @@ run: all
 test: deps test-deps $(BUILD)/hearth $(BUILD)/unit_tests $(BUILD)/process_tests
 	@if command -v $(FUZZ_CXX) >/dev/null; then MAKEFLAGS= $(MAKE) --no-print-directory fuzz-smoke FUZZ_CXX=$(FUZZ_CXX) FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS); else echo "fuzz smoke skipped: no $(FUZZ_CXX) (apt-get install clang libclang-rt-14-dev)"; fi
 	HEARTH_BIN=$(BUILD)/hearth tests/run_all.sh $(BUILD)/unit_tests $(BUILD)/process_tests
-	INSTALL_TEST_CXXFLAGS="$(CXXFLAGS)" INSTALL_TEST_LDFLAGS="$(LDFLAGS)" tests/install_test.sh $(BUILD)
+	INSTALL_TEST_CXXFLAGS="$(filter-out -std=% -I% -MMD -MP,$(CXXFLAGS))" INSTALL_TEST_LDFLAGS="$(LDFLAGS)" tests/install_test.sh $(BUILD)
 
 # The same suite under AddressSanitizer + UndefinedBehaviorSanitizer, in its own build folder.
 asan:
