@@ -38,7 +38,7 @@ JSON
   "$WORK/$name/$name" -c "$WORK/$name/test.json" &
   PIDS+=($!)
   for _ in $(seq 1 100); do
-    port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$log" 2>/dev/null | head -1)
+    port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$log" 2>/dev/null | head -1 || true)  # no log yet: not yet
     [ -n "$port" ] && break
     sleep 0.1
   done
