@@ -82,7 +82,7 @@ $(BUILD)/process_tests: $(PROC_SRCS:%.cc=$(BUILD)/%.o) $(SUPPORT_SRCS:%.cc=$(BUI
 TEST_APPS := $(BUILD)/tests/test_app_v1 $(BUILD)/tests/test_app_v2
 $(TEST_APPS): $(BUILD)/tests/test_app_%: tests/process/test_app/test_app.cc $(BUILD)/libhearth.a | deps
 	@mkdir -p $(dir $@)
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) -DHEARTH_TEST_VERSION='"$*"' $< $(BUILD)/libhearth.a -o $@ $(LIBS)
+	$(CXX) $(CXXFLAGS) -std=c++20 $(LDFLAGS) -DHEARTH_TEST_VERSION='"$*"' $< $(BUILD)/libhearth.a -o $@ $(LIBS)
 test: $(TEST_APPS)
 
 run: all

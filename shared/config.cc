@@ -469,6 +469,7 @@ class Loader {
   bool read_supervisor(const Node& node);
   bool read_gzip(const Node& node);
   bool read_websocket(const Node& node);
+  bool read_app(const Node& node);
   bool read_response_headers(const Node& node);
   bool read_status(const Node& node);
   bool read_allow_list(const Node& node, AddressAllowList* out);
@@ -580,6 +581,7 @@ bool Loader::read_top_level(const Node& node) {
       {"supervisor", [&](const Node& n) { return read_supervisor(n); }},
       {"gzip", [&](const Node& n) { return read_gzip(n); }},
       {"websocket", [&](const Node& n) { return read_websocket(n); }},
+      {"app", [&](const Node& n) { return read_app(n); }},
       {"status", [&](const Node& n) { return read_status(n); }},
       {"drills", [&](const Node& n) { return read_bool(n, &c.drills); }},
       {"response_headers", [&](const Node& n) { return read_response_headers(n); }},
@@ -743,6 +745,15 @@ bool Loader::read_websocket(const Node& node) {
       {"max_message_bytes", [&](const Node& n) { return read_size(n, 1, &w.max_message_bytes); }},
       {"idle_timeout", [&](const Node& n) { return read_seconds(n, false, &w.idle_timeout_ms); }},
       {"send_buffer_bytes", [&](const Node& n) { return read_size(n, 1, &w.send_buffer_bytes); }},
+  });
+}
+
+bool Loader::read_app(const Node& node) {
+  AppConfig& a = config_->app;
+  return read_fields(node, {
+      {"reply_timeout", [&](const Node& n) { return read_seconds(n, false, &a.reply_timeout_ms); }},
+      // libuv's pool holds at most 1024 threads.
+      {"threads", [&](const Node& n) { return read_integer(n, 1, 1024, &a.threads); }},
   });
 }
 

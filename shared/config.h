@@ -69,6 +69,12 @@ struct WebSocketConfig {
 // The operator routes: GET `path` answers the master's scoreboard
 // (worker/status_route.h), and the /debug/* drills when `drills` is on; both
 // only to the clients in `allow`, others get 403.
+// The app's async machinery (include/hearth/reply.h, offload.h).
+struct AppConfig {
+  uint64_t reply_timeout_ms = 60000;    // a deferred response still open then: 504
+  int threads = 4;                      // offload() pool per worker (libuv's thread pool)
+};
+
 struct StatusConfig {
   std::string path;                                       // "" = no status route
   AddressAllowList allow = AddressAllowList::loopback();
@@ -92,6 +98,7 @@ struct Config {
   GzipConfig gzip;
   WebSocketConfig websocket;
   StatusConfig status;
+  AppConfig app;
   bool drills = false;                  // /debug/* crash routes, for status.allow clients
   std::vector<std::pair<std::string, std::string>> response_headers; // added to every response
 };

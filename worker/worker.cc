@@ -7,6 +7,7 @@
 
 #include "shared/logging.h"
 #include "worker/app/installed_app.h"
+#include "worker/app/timers.h"
 #include "worker/http/connection.h"
 #include "worker/routes/drill_routes.h"
 #include "worker/http/listener.h"
@@ -80,6 +81,7 @@ bool Worker::listen(int listen_fd) {
 
 int Worker::run() {
   uv_run(&loop_, UV_RUN_DEFAULT);
+  cancel_all_timers();  // what their callbacks hold (Replies too) goes now
   for (auto& hook : stop_hooks_) hook();
   close_loop();
   return 0;
@@ -139,7 +141,7 @@ void Worker::stop_now() {
   Connection* c = connections_;
   while (c != nullptr) {
     Connection* next = c->next;
-    c->close();
+    c->close_for_shutdown();
     c = next;
   }
   stop_loop();

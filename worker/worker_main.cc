@@ -2,7 +2,9 @@
 
 #include <signal.h>
 
+#include <cstdlib>
 #include <memory>
+#include <string>
 
 #include <spdlog/spdlog.h>
 
@@ -37,10 +39,17 @@ struct StandaloneSignals {
   }
 };
 
+// libuv sizes its pool (offload's threads) from the environment, once, at
+// the first job of the process: set before any hook or handler can start one.
+void size_thread_pool(const Config& config) {
+  setenv("UV_THREADPOOL_SIZE", std::to_string(config.app.threads).c_str(), 1);
+}
+
 }  // namespace
 
 int run_worker(const Config& config, int listen_fd, int channel_fd, WorkerIdentity id) {
   signal(SIGPIPE, SIG_IGN);
+  size_thread_pool(config);
   install_crash_guard();
   Worker worker(config, id);
   // The status table was mapped by the master (or run_single) before fork.

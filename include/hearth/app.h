@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,17 @@
 namespace hearth {
 
 using Handler = std::function<void(const Request&, Response&)>;
+
+// Turns a handler returning `Result` (not void) into a Handler; <hearth/task.h>
+// defines it for coroutine handlers returning Task.
+template <typename Result>
+struct HandlerAdapter;
+
+template <typename F>
+using HandlerResult = std::invoke_result_t<F&, const Request&, Response&>;
+// Enabled for handlers that return something (a Task), not for plain ones.
+template <typename F>
+using IfAdapted = std::enable_if_t<!std::is_void_v<HandlerResult<F>>, int>;
 
 // Which worker process is running, for hooks and handlers.
 struct WorkerInfo {
@@ -70,6 +82,24 @@ class App {
   App& any(std::string pattern, Handler handler) { return route("*", std::move(pattern), std::move(handler)); }
   // Any method by name ("OPTIONS", "PROPFIND"...), or "*".
   App& route(std::string method, std::string pattern, Handler handler);
+
+  // The same for coroutine handlers (-> hearth::Task, <hearth/task.h>).
+  template <typename F, IfAdapted<F> = 0>
+  App& route(std::string method, std::string pattern, F handler) {
+    return route(std::move(method), std::move(pattern), HandlerAdapter<HandlerResult<F>>::adapt(std::move(handler)));
+  }
+  template <typename F, IfAdapted<F> = 0>
+  App& get(std::string pattern, F handler) { return route("GET", std::move(pattern), std::move(handler)); }
+  template <typename F, IfAdapted<F> = 0>
+  App& post(std::string pattern, F handler) { return route("POST", std::move(pattern), std::move(handler)); }
+  template <typename F, IfAdapted<F> = 0>
+  App& put(std::string pattern, F handler) { return route("PUT", std::move(pattern), std::move(handler)); }
+  template <typename F, IfAdapted<F> = 0>
+  App& patch(std::string pattern, F handler) { return route("PATCH", std::move(pattern), std::move(handler)); }
+  template <typename F, IfAdapted<F> = 0>
+  App& del(std::string pattern, F handler) { return route("DELETE", std::move(pattern), std::move(handler)); }
+  template <typename F, IfAdapted<F> = 0>
+  App& any(std::string pattern, F handler) { return route("*", std::move(pattern), std::move(handler)); }
 
   // A WebSocket endpoint at exactly `path` (<hearth/websocket.h>). A valid
   // upgrade request switches the connection to `route`'s callbacks; any other

@@ -12,6 +12,7 @@
 // in JSON when the request asked for JSON.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -26,6 +27,9 @@ namespace hearth {
 // Bodies only the engine builds (slices of open files, streamed bodies). Its
 // definition is the engine's (worker/http/response_body.h); apps never see it.
 struct EngineBody;
+// A deferred response (<hearth/reply.h>).
+class Reply;
+struct ReplyState;
 
 struct Response {
   Response() { headers.reserve(8); }  // a typical response: one allocation for its fields
@@ -53,6 +57,12 @@ struct Response {
   // name or value has characters a cookie may not carry.
   void set_cookie(std::string_view name, std::string_view value, const CookieOptions& options = {});
 
+  // Answer later (<hearth/reply.h>): the returned Reply completes this
+  // response after the handler returned. Again: the same Reply. `timeout`:
+  // answered 504 if still open then; 0 means the config's app.reply_timeout.
+  // Throws std::logic_error outside a handler.
+  Reply defer(std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
+
   // Bytes of the body as it will be sent (0 for a streamed body).
   uint64_t body_length() const;
   // The in-memory body: shared_body when set, else body.
@@ -60,9 +70,14 @@ struct Response {
 
   // The engine's part; null for responses an app builds.
   std::shared_ptr<EngineBody> engine_body;
+  // Set by defer(); the Reply copies own it.
+  std::weak_ptr<ReplyState> deferral;
 };
 
 // "Not Found" for 404; "Unknown" for codes hearth does not name.
 const char* status_reason(int status);
 
 }  // namespace hearth
+
+// After Response: Reply needs the whole type, and defer() callers need Reply.
+#include <hearth/reply.h>

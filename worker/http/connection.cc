@@ -121,8 +121,8 @@ void Connection::on_read(ssize_t nread, const uv_buf_t* buf) {
 void Connection::process_input(const char* data, size_t len) {
   size_t offset = 0;
   while (offset < len && !closing_ && !close_after_write_) {
-    if (paused_) {
-      pending_input_.append(data + offset, len - offset);
+    if (paused_ || reply_ != nullptr) {
+      hold_input(data + offset, len - offset);
       break;
     }
     size_t consumed = 0;
@@ -161,21 +161,39 @@ bool Connection::process_one(const char* data, size_t len, size_t* consumed) {
   return true;
 }
 
+// `req` is request_. A handler may defer its answer (after_dispatch).
 void Connection::answer(Request& req, bool keep_alive) {
   worker_->count_request();
   requests_++;
   req.remote_addr = remote_addr_;
-  Response res;
+  response_ = Response();
+  keep_alive_ = keep_alive;
+  exchange_written_ = false;
+  stream_ended_ = false;
   bool quiet_output = out_.empty();
-  dispatch(*worker_, req, &res, quiet_output ? fd_ : -1);
+  in_dispatch_ = true;
+  {
+    CurrentReplySink current(this, &req, &response_);
+    dispatch(*worker_, req, &response_, quiet_output ? fd_ : -1);
+  }
+  in_dispatch_ = false;
+  after_dispatch();
+}
+
+ResponseContext Connection::response_context() {
   ResponseContext ctx;
-  ctx.http_minor = req.http_minor;
-  ctx.keep_alive = keep_alive && !draining_;
-  ctx.head_request = req.is_head();
+  ctx.http_minor = request_.http_minor;
+  ctx.keep_alive = keep_alive_ && !draining_;
+  ctx.head_request = request_.is_head();
   ctx.date = &worker_->date_now();
   ctx.extra_headers = &worker_->config().response_headers;
-  uint64_t sent = write_response(res, &ctx, &out_);
-  if (access_log_enabled()) access_log(format_access_line(req, res.status, sent));
+  return ctx;
+}
+
+void Connection::write_answer() {
+  ResponseContext ctx = response_context();
+  uint64_t sent = write_response(response_, &ctx, &out_);
+  if (access_log_enabled()) access_log(format_access_line(request_, response_.status, sent));
   if (!ctx.keep_alive) close_after_write_ = true;
 }
 
@@ -190,6 +208,17 @@ void Connection::answer_error(int status) {
   write_response(res, &ctx, &out_);
   if (access_log_enabled()) access_log(format_error_access_line(remote_addr_, status));
   close_after_write_ = true;
+}
+
+// Input behind an open reply waits; reading goes on (a client that leaves
+// aborts the reply) until a pipelining client has sent too much ahead.
+void Connection::hold_input(const char* data, size_t len) {
+  pending_input_.append(data, len);
+  paused_ = true;
+  if (pending_input_.size() > kMaxQueuedBytes && reading_) {
+    uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+    reading_ = false;
+  }
 }
 
 void Connection::pause_input(const char* rest, size_t len) {
@@ -228,7 +257,7 @@ void Connection::finish_batch() {
     lingering_close();
     return;
   }
-  if (paused_) {
+  if (paused_ && reply_ == nullptr) {
     resume_input();
     return;
   }
@@ -241,6 +270,7 @@ void Connection::on_output_drained() {
     return;
   }
   finish_batch();
+  notify_writable();
 }
 
 void Connection::on_output_error(int) { close(); }
@@ -278,7 +308,10 @@ void Connection::drain() {
     websocket_->drain();
     return;
   }
-  if (parser_.idle() && out_.empty() && !paused_) set_timer(TimerMode::kDrainGrace, kDrainGraceMs, true);
+  // An open reply goes out with Connection: close when it is sent.
+  if (parser_.idle() && out_.empty() && !paused_ && reply_ == nullptr) {
+    set_timer(TimerMode::kDrainGrace, kDrainGraceMs, true);
+  }
 }
 
 // A request may have arrived just as we decide to close an idle connection.
@@ -290,7 +323,9 @@ bool Connection::input_waiting() const {
 void Connection::update_timer() {
   const Limits& limits = worker_->config().limits;
   if (lingering_) return;
-  if (!out_.empty()) {
+  if (reply_ != nullptr && out_.empty()) {
+    set_reply_timer();
+  } else if (!out_.empty()) {
     set_timer(TimerMode::kSend, limits.body_timeout_ms, true);
   } else if (parser_.reading_body()) {
     set_timer(TimerMode::kBody, limits.body_timeout_ms, true);
@@ -364,6 +399,9 @@ void Connection::on_timeout() {
     case TimerMode::kWebSocket:
       websocket_->on_timer();
       return;
+    case TimerMode::kReply:
+      reply_timed_out();
+      return;
     case TimerMode::kKeepAlive:
       if (!keepalive_expired()) return;
       [[fallthrough]];
@@ -382,6 +420,7 @@ void Connection::on_timeout() {
 void Connection::close() {
   if (closing_) return;
   closing_ = true;
+  abort_reply();
   worker_->idle_connections().remove(this);
   out_.cancel();
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), close_cb);
@@ -392,7 +431,13 @@ void Connection::close_cb(uv_handle_t* handle) noexcept {
   auto* conn = static_cast<Connection*>(handle->data);
   if (--conn->open_handles_ > 0) return;
   conn->worker_->connection_closed(conn);
-  delete conn;
+  conn->handles_closed_ = true;
+  conn->delete_when_unreferenced();
+}
+
+// A Reply still held by the app points at request_ and response_.
+void Connection::delete_when_unreferenced() {
+  if (handles_closed_ && live_replies_ == 0) delete this;
 }
 
 }  // namespace hearth

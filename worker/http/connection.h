@@ -9,9 +9,13 @@
 #include <memory>
 #include <string>
 
+#include <hearth/response.h>
+
+#include "worker/app/reply_state.h"
 #include "worker/http/idle_connections.h"
 #include "worker/http/output_queue.h"
 #include "worker/http/request_parser.h"
+#include "worker/http/response_writer.h"
 
 namespace hearth {
 
@@ -19,7 +23,7 @@ class Worker;
 class WebSocketLink;
 struct Request;
 
-class Connection : public OutputQueue::Listener, public IdleNode {
+class Connection : public OutputQueue::Listener, public IdleNode, public ReplySink {
  public:
   // Accepts a pending connection from `server`. Returns null on failure.
   static Connection* accept(Worker* worker, uv_stream_t* server);
@@ -29,6 +33,9 @@ class Connection : public OutputQueue::Listener, public IdleNode {
   void drain();
   // Closes now, dropping anything unsent.
   void close();
+  // The worker's shutdown deadline: an open reply is answered 503 (as
+  // far as the socket takes it at once), then the connection closes.
+  void close_for_shutdown();
   // Closes a connection of the idle list to make room for a new client,
   // unless a request has just arrived on it. Returns true when it closed.
   bool close_if_still_idle();
@@ -42,7 +49,7 @@ class Connection : public OutputQueue::Listener, public IdleNode {
   friend class WebSocketLink;
 
   enum class TimerMode { kNone, kFirstRequest, kKeepAlive, kHead, kBody, kSend, kLinger, kDrainGrace,
-                         kWebSocket };
+                         kWebSocket, kReply };
 
   explicit Connection(Worker* worker);
   ~Connection() override;
@@ -52,6 +59,9 @@ class Connection : public OutputQueue::Listener, public IdleNode {
   void process_input(const char* data, size_t len);
   bool process_one(const char* data, size_t len, size_t* consumed);
   void answer(Request& req, bool keep_alive);
+  void write_answer();
+  ResponseContext response_context();
+  void hold_input(const char* data, size_t len);
   void answer_error(int status);
   void pause_input(const char* rest, size_t len);
   void resume_input();
@@ -61,6 +71,23 @@ class Connection : public OutputQueue::Listener, public IdleNode {
   // Switches to WebSocket when `req` is a valid upgrade on a WebSocket route;
   // `rest` are the bytes after it. Defined in worker/websocket/websocket_link.cc.
   bool upgrade_to_websocket(Request& req, const char* rest, size_t len);
+
+  // A deferred reply (worker/http/connection_reply.cc): while one is open,
+  // the requests behind it wait in pending_input_.
+  void reply_created(ReplyState* state) override;
+  void reply_send(ReplyState* state) override;
+  bool reply_write(ReplyState* state, std::string_view chunk) override;
+  void reply_end(ReplyState* state) override;
+  void reply_failed(ReplyState* state) override;
+  void reply_released(ReplyState* state) override;
+  void after_dispatch();
+  void start_reply_stream();
+  void complete_reply();
+  void reply_timed_out();
+  void abort_reply();
+  void notify_writable();
+  void set_reply_timer();
+  void delete_when_unreferenced();
 
   void on_output_drained() override;
   void on_output_error(int uv_error) override;
@@ -83,7 +110,8 @@ class Connection : public OutputQueue::Listener, public IdleNode {
   uv_timer_t timer_;
   uv_shutdown_t shutdown_req_;
   RequestParser parser_;
-  Request request_;  // the one being answered; its buffers are reused
+  Request request_;    // the one being answered; its buffers are reused
+  Response response_;  // its answer; a deferred one is filled later
   OutputQueue out_;
   std::string pending_input_;   // bytes received while answering earlier requests
   std::string remote_addr_;
@@ -99,6 +127,19 @@ class Connection : public OutputQueue::Listener, public IdleNode {
   bool lingering_ = false;
   bool closing_ = false;
   bool draining_ = false;
+  // The exchange being answered.
+  bool keep_alive_ = true;       // the request allows it
+  bool in_dispatch_ = false;     // its handler runs now
+  ReplyState* reply_ = nullptr;  // its deferred reply, while open
+  bool reply_dropped_ = false;   // every Reply went before the handler returned
+  bool exchange_written_ = false;  // a streamed head went out
+  bool stream_ended_ = false;
+  bool stream_keep_alive_ = true;
+  bool stream_chunked_ = false;  // its streamed body is chunked
+  uint64_t stream_bytes_ = 0;
+  uint64_t reply_deadline_ = 0;  // loop time of the 504
+  int live_replies_ = 0;         // ReplyStates not yet released
+  bool handles_closed_ = false;
 };
 
 }  // namespace hearth

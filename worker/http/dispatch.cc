@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "worker/app/reply_state.h"
 #include "worker/crash_guard.h"
 #include "worker/http/error_page.h"
 #include "worker/http/http_syntax.h"
@@ -19,40 +20,31 @@ namespace hearth {
 
 namespace {
 
-// Header fields an app set must not break the response apart: a CR or LF
-// in a value from user input would start a header (or a body) of its own.
-bool headers_are_well_formed(const Headers& headers) {
-  for (const auto& field : headers.fields()) {
-    if (!http_syntax::is_token(field.first) || !http_syntax::is_field_value(field.second)) return false;
-  }
-  return true;
-}
-
 // Runs an app handler; an exception costs this request a 500 (or the
-// HttpError's status), never the worker.
+// HttpError's status), never the worker. One that deferred its reply and
+// then threw answers now: its Reply is over.
 void run_handler(const Handler& handler, const Request& req, Response* res, int client_fd) {
   crash_guard_begin_request(client_fd);
+  int status = 0;
+  std::string message;
   try {
     handler(req, *res);
-    if (!headers_are_well_formed(res->headers)) {
-      spdlog::error("handler for {} {} set a header with a character HTTP forbids; answered 500", req.method, req.path);
-      *res = Response();
-      error_page(&req, 500, res);
-    }
   } catch (const HttpError& e) {
-    int status = e.status() >= 400 && e.status() <= 599 ? e.status() : 500;
-    *res = Response();
-    error_page(&req, status, res, e.what());
+    status = e.status() >= 400 && e.status() <= 599 ? e.status() : 500;
+    message = e.what();
   } catch (const std::exception& e) {
     spdlog::error("handler for {} {} threw: {}", req.method, req.path, e.what());
-    *res = Response();
-    error_page(&req, 500, res);
+    status = 500;
   } catch (...) {
     spdlog::error("handler for {} {} threw a non-standard exception", req.method, req.path);
-    *res = Response();
-    error_page(&req, 500, res);
+    status = 500;
   }
   crash_guard_end_request();
+  if (status != 0) {
+    cancel_reply(res);
+    *res = Response();
+    error_page(&req, status, res, message);
+  }
 }
 
 void route_to_app(Worker& worker, Request& req, Response* res, int client_fd) {
@@ -131,6 +123,24 @@ void dispatch(Worker& worker, Request& req, Response* res, int client_fd) {
     return;
   }
   route_to_app(worker, req, res, client_fd);
+  if (!pending_reply(*res)) complete_app_response(worker, req, res);
+}
+
+// A CR or LF in a value from user input would start a header (or a body)
+// of its own.
+bool app_headers_are_well_formed(const Headers& headers) {
+  for (const auto& field : headers.fields()) {
+    if (!http_syntax::is_token(field.first) || !http_syntax::is_field_value(field.second)) return false;
+  }
+  return true;
+}
+
+void complete_app_response(Worker& worker, const Request& req, Response* res) {
+  if (!app_headers_are_well_formed(res->headers)) {
+    spdlog::error("handler for {} {} set a header with a character HTTP forbids; answered 500", req.method, req.path);
+    *res = Response();
+    error_page(&req, 500, res);
+  }
   fill_error_body(req, res);
   worker.gzip_filter().apply(req, res);
 }

@@ -28,7 +28,7 @@ void append_status_line(std::string* out, int http_minor, int status) {
 }  // namespace
 
 void serialize_head(const Response& res, ResponseContext* ctx, std::string* out) {
-  bool streamed = has_body_stream(res);
+  bool streamed = has_body_stream(res) || ctx->streamed_body;
   if (streamed && ctx->http_minor == 0) ctx->keep_alive = false;
   if (res.close_connection) ctx->keep_alive = false;
 

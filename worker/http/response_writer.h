@@ -15,6 +15,7 @@ struct ResponseContext {
   int http_minor = 1;          // 0 for HTTP/1.0
   bool keep_alive = true;      // decided by the connection
   bool head_request = false;
+  bool streamed_body = false;  // an app's Reply::write() stream: no length known
   const std::string* date = nullptr;  // the cached Date value
   const std::vector<std::pair<std::string, std::string>>* extra_headers = nullptr;
 };

@@ -1,16 +1,23 @@
 // An app on the public API only, as a user writes one, built twice by the
-// Makefile: with HEARTH_TEST_VERSION "v1" and "v2".
+// Makefile: with HEARTH_TEST_VERSION "v1" and "v2", as C++20 (coroutine
+// handlers).
 // - tests/process/upgrade_test.cc: a binary upgrade from one build to the
 //   other must change what GET /version answers;
 // - tests/process/app_api_test.cc: the request and response helpers, error
-//   answers and the worker-start hook, through a real server.
+//   answers and the worker-start hook, through a real server;
+// - tests/process/reply_test.cc: deferred replies, streams, coroutines.
 // (In a folder of its own: tests/process/*.cc are linked into process_tests,
 // and this has a main.)
 #include <hearth/hearth.h>
+#include <hearth/task.h>
 
 #include <unistd.h>
 
+#include <chrono>
+#include <memory>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #ifndef HEARTH_TEST_VERSION
 #error "build with -DHEARTH_TEST_VERSION='\"v1\"'"
@@ -71,6 +78,105 @@ void add_error_routes(hearth::App& app) {
   });
 }
 
+// Deferred replies in every way they can end (tests/process/reply_test.cc).
+std::vector<hearth::Reply> never_answered;  // held: only the deadline ends them
+int aborted_replies = 0;
+
+void add_deferred_routes(hearth::App& app) {
+  app.get("/reply/now", [](const hearth::Request&, hearth::Response& res) { res.defer().text("sent in the handler"); });
+  app.get("/reply/later", [](const hearth::Request& req, hearth::Response& res) {
+    std::string tag = req.query_param("tag");
+    hearth::set_timeout(std::chrono::milliseconds(std::stoi(req.query_param("ms", "50"))),
+                        [reply = res.defer(), tag]() mutable { reply.text("later " + tag); });
+  });
+  app.get("/reply/never", [](const hearth::Request& req, hearth::Response& res) {
+    hearth::Reply reply = res.defer(std::chrono::milliseconds(std::stoi(req.query_param("deadline_ms", "0"))));
+    reply.on_abort([] { aborted_replies++; });
+    never_answered.push_back(reply);
+  });
+  app.get("/reply/aborted", [](const hearth::Request&, hearth::Response& res) { res.json({{"aborted", aborted_replies}}); });
+  app.get("/reply/drop", [](const hearth::Request&, hearth::Response& res) {
+    hearth::set_timeout(std::chrono::milliseconds(20), [reply = res.defer()] { (void)reply; });
+  });
+  app.get("/reply/throw-later", [](const hearth::Request&, hearth::Response& res) {
+    hearth::set_timeout(std::chrono::milliseconds(20), [reply = res.defer()] { throw std::runtime_error("late failure"); });
+  });
+  app.get("/reply/http-error-later", [](const hearth::Request&, hearth::Response& res) {
+    hearth::offload([] { return 1; }, [reply = res.defer()](hearth::Outcome<int>&) {
+      (void)reply;
+      throw hearth::HttpError(409, "taken");
+    });
+  });
+  app.get("/reply/offload-throws", [](const hearth::Request&, hearth::Response& res) {
+    hearth::offload([]() -> int { throw std::runtime_error("work failed"); },
+                    [reply = res.defer()](hearth::Outcome<int>& out) mutable {
+                      reply.json({{"ok", out.ok()}});
+                    });
+  });
+  // ?n=chunks&size=bytes: a streamed body that waits for on_writable.
+  app.get("/reply/stream", [](const hearth::Request& req, hearth::Response& res) {
+    struct Stream {
+      hearth::Reply reply;
+      int left;
+      std::string chunk;
+      void pump() {
+        while (left > 0) {
+          left--;
+          if (!reply.write(chunk)) return;  // on_writable calls pump again
+        }
+        reply.end();
+      }
+    };
+    auto stream = std::make_shared<Stream>(Stream{res.defer(), std::stoi(req.query_param("n", "3")),
+                                                  std::string(std::stoul(req.query_param("size", "10")), 'x')});
+    res.headers.set("Content-Type", "application/octet-stream");
+    stream->reply.on_writable([stream] { stream->pump(); });
+    hearth::set_timeout(std::chrono::milliseconds(1), [stream] { stream->pump(); });
+  });
+  app.get("/reply/events", [](const hearth::Request&, hearth::Response& res) {
+    hearth::Reply reply = res.defer();
+    reply.start_events();
+    auto sent = std::make_shared<int>(0);
+    auto timer = std::make_shared<hearth::Timer>();
+    *timer = hearth::set_interval(std::chrono::milliseconds(20), [reply, sent, timer]() mutable {
+      if (reply.aborted()) return timer->cancel();
+      ++*sent;
+      reply.event("tick " + std::to_string(*sent) + "\nline two", "tick", std::to_string(*sent));
+      if (*sent == 3) {
+        reply.end();
+        timer->cancel();
+      }
+    });
+  });
+}
+
+// Coroutine handlers (C++20: this app is built with -std=c++20).
+void add_coroutine_routes(hearth::App& app) {
+  app.get("/co/wait", [](const hearth::Request& req, hearth::Response& res) -> hearth::Task {
+    co_await hearth::sleep_for(std::chrono::milliseconds(std::stoi(req.query_param("ms", "50"))));
+    int answer = co_await hearth::offloaded([] { return 6 * 7; });
+    res.json({{"answer", answer}, {"path", req.path}});
+  });
+  app.get("/co/sync", [](const hearth::Request&, hearth::Response& res) -> hearth::Task {
+    res.text("no wait");
+    co_return;
+  });
+  app.get("/co/throw", [](const hearth::Request&, hearth::Response&) -> hearth::Task {
+    co_await hearth::sleep_for(std::chrono::milliseconds(10));
+    throw hearth::HttpError(422, "bad after a wait");
+  });
+  app.get("/co/offload-throws", [](const hearth::Request&, hearth::Response& res) -> hearth::Task {
+    try {
+      co_await hearth::offloaded([]() -> int { throw std::runtime_error("work failed"); });
+    } catch (const std::runtime_error& e) {
+      res.text(std::string("caught ") + e.what());
+    }
+  });
+  app.get("/co/never", [](const hearth::Request&, hearth::Response&) -> hearth::Task {
+    co_await hearth::sleep_for(std::chrono::hours(1));
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,5 +191,7 @@ int main(int argc, char** argv) {
   });
   add_request_helper_routes(app);
   add_error_routes(app);
+  add_deferred_routes(app);
+  add_coroutine_routes(app);
   return hearth::run(app, argc, argv);
 }
