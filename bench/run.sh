@@ -24,6 +24,8 @@
 #                                multi: N = nproc workers, nothing pinned
 #   BENCH_PIPELINE=16     pipelining depth for the pinned pipelined runs; 0 = none
 #   BENCH_IDLE_CONNS=10000  idle keep-alive connections for the RSS test; 0 = none
+#   BENCH_WAIT_CONNS=1000   connections on a handler that waits 50 ms (hearth
+#                           /demo/wait, Go time.Sleep); 0 = none
 #   BENCH_WARMUP=1        seconds of untimed load per case and server first; 0 = none
 #   BENCH_SERVERS="nginx go ws hearth"   which servers to start
 #   HEARTH_BIN=build/hearth
@@ -42,6 +44,7 @@ CASES=${BENCH_CASES:-txt1k js64k css16k bin4m json index ws}
 MODES=${BENCH_MODES:-pinned multi}
 PIPELINE=${BENCH_PIPELINE:-16}
 IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}
+WAIT_CONNS=${BENCH_WAIT_CONNS:-1000}
 WARMUP=${BENCH_WARMUP:-1}
 SERVERS=${BENCH_SERVERS:-nginx go ws hearth}
 HEARTH=${HEARTH_BIN:-$REPO/build/hearth}
@@ -411,6 +414,26 @@ idle_test() {
   [ "$failed" = 0 ] || log "$(grep -v '^READY' "$client_out" | head -n 3)"
 }
 
+# A handler that waits 50 ms (a timer in hearth's /demo/wait, time.Sleep in
+# the Go seed's /wait) under WAIT_CONNS connections on one worker: what
+# answering later costs, in requests/s and worker RSS.
+wait_test() {
+  local s=$1 path=$2 out line
+  [ -n "${PID[$s]:-}" ] || return 0
+  out=$(WRK_PIPELINE=1 timeout $((RUN_SECONDS + 30)) "${PIN_LOAD[@]}" wrk -t1 -c"$WAIT_CONNS" -d"${RUN_SECONDS}s"         --timeout 10s -s "$HERE/pipeline.lua" "http://127.0.0.1:${PORT[$s]}$path" 2>&1 || true)
+  line=$(grep -m1 '^RESULT ' <<<"$out" || true)
+  if [ -z "$line" ]; then
+    note "$s wait50 ($MODE): no result: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
+    return
+  fi
+  field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $line"; }
+  local rss
+  rss=$(worker_rss "${PID[$s]}")
+  printf 'wait\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$MODE" "$s" "$WAIT_CONNS" "$(field rps)" "$(field p99_us)" \
+    "$(( $(field errors) + $(field status_errors) ))" "$rss" >>"$RESULTS"
+  log "  wait50: $s at $WAIT_CONNS connections: $(field rps) req/s, p99 $(field p99_us) us, worker RSS $rss kB"
+}
+
 # --------------------------------------------------------------------- modes
 run_mode() {
   MODE=$1
@@ -463,6 +486,10 @@ run_mode() {
   if [ "$MODE" = pinned ] && [ "$IDLE_CONNS" -gt 0 ]; then
     idle_test hearth
     idle_test nginx
+  fi
+  if [ "$MODE" = pinned ] && [ "$WAIT_CONNS" -gt 0 ]; then
+    wait_test hearth "/demo/wait?ms=50"
+    wait_test go "/wait?ms=50"
   fi
   cleanup_mode
 }

@@ -4,6 +4,7 @@
 //	/          -> http.ServeFile(ROOT/index.html)
 //	/public/   -> http.StripPrefix("/public/", http.FileServer(http.Dir(ROOT/public)))
 //	/json      -> encoding/json {"message","pid","worker","time"}
+//	/wait?ms=N -> time.Sleep(N ms), then {"waited_ms":N} (hearth's /demo/wait)
 //
 // Usage: seed_server -addr 127.0.0.1:8080 -root DIR
 package main
@@ -11,10 +12,12 @@ package main
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"log"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 )
 
@@ -50,6 +53,16 @@ func main() {
 			Worker:  0,
 			Time:    time.Now().UTC().Format(time.RFC3339Nano),
 		})
+	})
+	mux.HandleFunc("/wait", func(w http.ResponseWriter, r *http.Request) {
+		ms, err := strconv.Atoi(r.URL.Query().Get("ms"))
+		if err != nil || ms < 0 || ms > 60000 {
+			http.Error(w, "ms must be 0..60000", http.StatusBadRequest)
+			return
+		}
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, "{\"waited_ms\":%d}\n", ms)
 	})
 	log.Fatal(http.ListenAndServe(*addr, mux))
 }

@@ -5,6 +5,7 @@ Input lines (tab-separated):
   run   MODE CASE SERVER DEPTH REP RPS P50_US P99_US CPU_US_PER_REQ ERRORS
   rss   MODE SERVER PID ROLE(root|child) VMHWM_KB VMRSS_KB
   idle  MODE SERVER OK FAILED RSS_BEFORE_KB RSS_AFTER_KB
+  wait  MODE SERVER CONNECTIONS RPS P99_US ERRORS WORKER_RSS_KB
   note  TEXT
 
 Ratios are "hearth ÷ this server", taken per repetition (the two runs were
@@ -69,7 +70,7 @@ def micros(us):
 def load(path):
     runs = defaultdict(dict)   # (mode, case, server, depth) -> rep -> row
     rss = defaultdict(list)    # (mode, server) -> [(role, hwm, rss)]
-    idle, notes = [], []
+    idle, waits, notes = [], [], []
     with open(path) as f:
         for line in f:
             parts = line.rstrip("\n").split("\t")
@@ -85,9 +86,11 @@ def load(path):
                 rss[(mode, server)].append((role, int(hwm), int(cur)))
             elif kind == "idle":
                 idle.append(parts[1:7])
+            elif kind == "wait":
+                waits.append(parts[1:8])
             elif kind == "note" and parts[1] not in notes:
                 notes.append(parts[1])
-    return runs, rss, idle, notes
+    return runs, rss, idle, waits, notes
 
 
 def ratio_cell(runs, key, server):
@@ -172,10 +175,19 @@ def idle_table(idle, out):
     out.append("")
 
 
+def wait_table(waits, out):
+    out.append("| server | connections | requests/s | p99 | errors | worker RSS after |")
+    out.append("|---|---|---|---|---|---|")
+    for mode, server, conns, rps, p99, errors, rss in waits:
+        out.append(f"| {SERVER_LABEL.get(server, server)} ({mode}) | {int(conns):,} | {float(rps):,.0f} | "
+                   f"{micros(float(p99))} | {errors} | {int(rss) / 1024:.1f} MiB |")
+    out.append("")
+
+
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
-    runs, rss, idle, notes = load(sys.argv[1])
+    runs, rss, idle, waits, notes = load(sys.argv[1])
     with open(sys.argv[2]) as f:
         machine = [line.strip() for line in f if line.strip()]
     out = ["# hearth benchmark", ""]
@@ -200,6 +212,9 @@ def main():
     if idle:
         out += ["## Idle keep-alive connections (one worker)", ""]
         idle_table(idle, out)
+    if waits:
+        out += ["## A handler that waits 50 ms (hearth: timer, Go: time.Sleep), one worker", ""]
+        wait_table(waits, out)
     if notes:
         out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
     print("\n".join(out))
