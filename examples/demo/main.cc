@@ -8,10 +8,15 @@
 // Built on the public API only, like any app outside the tree.
 #include <hearth/hearth.h>
 
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -96,6 +101,76 @@ void add_async_demo_routes(hearth::App& app) {
   });
 }
 
+// An upload on its way to a temporary file, hashed as it comes. The file
+// goes when the upload ends, however it ends.
+class Upload {
+ public:
+  Upload() : sha_(EVP_MD_CTX_new()) {
+    const char* dir = std::getenv("TMPDIR");
+    path_ = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/hearth-upload-XXXXXX";
+    fd_ = mkstemp(path_.data());
+    if (fd_ < 0 || sha_ == nullptr || EVP_DigestInit_ex(sha_, EVP_sha256(), nullptr) != 1) {
+      throw std::runtime_error("cannot start an upload in " + path_);
+    }
+  }
+  ~Upload() {
+    finish();
+    EVP_MD_CTX_free(sha_);
+  }
+  Upload(const Upload&) = delete;
+  Upload& operator=(const Upload&) = delete;
+
+  // A blocking write on the loop: the page cache takes it at once. (An app
+  // writing to slow storage would offload it.)
+  void write(std::string_view piece) {
+    for (size_t done = 0; done < piece.size();) {
+      ssize_t n = ::write(fd_, piece.data() + done, piece.size() - done);
+      if (n < 0) throw std::runtime_error("upload write failed");
+      done += static_cast<size_t>(n);
+    }
+    EVP_DigestUpdate(sha_, piece.data(), piece.size());
+    bytes_ += piece.size();
+  }
+  uint64_t bytes() const { return bytes_; }
+  std::string sha256_hex() {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    EVP_DigestFinal_ex(sha_, digest, &length);
+    static const char kHex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < length; i++) out += {kHex[digest[i] >> 4], kHex[digest[i] & 15]};
+    return out;
+  }
+  void finish() {
+    if (fd_ < 0) return;
+    ::close(fd_);
+    ::unlink(path_.c_str());
+    fd_ = -1;
+  }
+
+ private:
+  EVP_MD_CTX* sha_;
+  std::string path_;
+  int fd_ = -1;
+  uint64_t bytes_ = 0;
+};
+
+// POST /demo/upload: the body streamed to a temporary file as it arrives,
+// never whole in memory; answers its size and SHA-256 and deletes the file.
+void add_upload_route(hearth::App& app) {
+  app.streaming("POST", "/demo/upload", [](const hearth::Request&, hearth::Response& res, hearth::RequestBody& body) {
+    auto upload = std::make_shared<Upload>();
+    hearth::Reply reply = res.defer();
+    reply.on_abort([upload] { upload->finish(); });
+    body.on_data = [upload](std::string_view piece) { upload->write(piece); };
+    body.on_end = [upload, reply]() mutable {
+      std::string sha256 = upload->sha256_hex();
+      upload->finish();
+      reply.json({{"bytes", upload->bytes()}, {"sha256", sha256}});
+    };
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -112,6 +187,7 @@ int main(int argc, char** argv) {
     res.json({{"hello", req.params.at("name")}});
   });
   add_async_demo_routes(app);
+  add_upload_route(app);
   app.websocket("/socket", echo_route());
   app.websocket("/chat", chat_route());
   return hearth::run(app, argc, argv);

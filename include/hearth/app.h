@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -39,6 +40,16 @@
 namespace hearth {
 
 using Handler = std::function<void(const Request&, Response&)>;
+
+// A request body that arrives piece by piece (App::streaming): the handler
+// sets these to receive it.
+struct RequestBody {
+  // Each piece, in order, as it arrives (at most a read's worth at a time).
+  std::function<void(std::string_view piece)> on_data;
+  // The whole body has arrived; answer now or later.
+  std::function<void()> on_end;
+};
+using BodyHandler = std::function<void(const Request&, Response&, RequestBody&)>;
 
 // Turns a handler returning `Result` (not void) into a Handler; <hearth/task.h>
 // defines it for coroutine handlers returning Task.
@@ -64,6 +75,8 @@ class App {
     std::string method;  // "GET", ..., or "*" for any
     std::string pattern;
     Handler handler;
+    BodyHandler body_handler;     // instead of handler: a streaming route
+    uint64_t max_body_bytes = 0;  // its limit (413 over it)
   };
   struct WebSocketEndpoint {
     std::string path;
@@ -82,6 +95,23 @@ class App {
   App& any(std::string pattern, Handler handler) { return route("*", std::move(pattern), std::move(handler)); }
   // Any method by name ("OPTIONS", "PROPFIND"...), or "*".
   App& route(std::string method, std::string pattern, Handler handler);
+
+  // A route that takes its body as it arrives, never whole in memory (an
+  // upload written to disk as it comes). The handler runs once the head is
+  // in, before the body: to accept, it defers (res.defer()) and sets
+  // body.on_data / body.on_end; `Expect: 100-continue` is answered only
+  // then. Answering without deferring refuses the body (the connection
+  // closes after the answer). Bodies over `max_body_bytes` get 413, a
+  // client that stalls 408 (limits.body_timeout), and either aborts the
+  // reply (on_abort). Takes precedence over files for its method.
+  //
+  //   app.streaming("POST", "/upload", [](const hearth::Request&, hearth::Response& res, hearth::RequestBody& body) {
+  //     auto file = std::make_shared<std::ofstream>("/tmp/upload.bin");
+  //     body.on_data = [file](std::string_view piece) { file->write(piece.data(), piece.size()); };
+  //     body.on_end = [reply = res.defer()]() mutable { reply.json({{"ok", true}}); };
+  //   });
+  App& streaming(std::string method, std::string pattern, BodyHandler handler,
+                 uint64_t max_body_bytes = uint64_t(1) << 30);
 
   // The same for coroutine handlers (-> hearth::Task, <hearth/task.h>).
   template <typename F, IfAdapted<F> = 0>

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -14,6 +15,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/http_client.h"
+#include "tests/support/process_tools.h"
 #include "tests/support/server_process.h"
 
 namespace hearth::test {
@@ -88,6 +90,46 @@ TEST_F(DemoAsyncTest, BlockingWorkRunsOnThePoolWhileTheLoopServes) {
   EXPECT_LT(Clock::now() - start, std::chrono::milliseconds(4800));
   // The heartbeat went on meanwhile: the worker is the one that started.
   EXPECT_EQ(server_.error_log().find("killed"), std::string::npos) << server_.error_log();
+}
+
+// The worker's resident memory, kB (its VmRSS).
+long worker_rss_kb(pid_t master) {
+  std::vector<pid_t> workers = children_of(master);
+  if (workers.empty()) return -1;
+  std::string status = read_file("/proc/" + std::to_string(workers[0]) + "/status");
+  size_t at = status.find("VmRSS:");
+  return at == std::string::npos ? -1 : std::stol(status.substr(at + 6));
+}
+
+TEST_F(DemoAsyncTest, A200MiBUploadStreamsToDiskWithFlatMemory) {
+  constexpr size_t kBlock = 1 << 20, kBlocks = 200;
+  std::string block(kBlock, '\0');
+  for (size_t i = 0; i < kBlock; i++) block[i] = static_cast<char>(i % 251);
+  std::string expected_sha;
+  ASSERT_EQ(run_command("/usr/bin/python3 -c \"import hashlib; b = bytes(i % 251 for i in range(1 << 20)); "
+                        "h = hashlib.sha256(); [h.update(b) for _ in range(200)]; print(h.hexdigest())\"",
+                        &expected_sha),
+            0);
+  expected_sha.resize(64);
+  long before = worker_rss_kb(server_.pid());
+  ASSERT_GT(before, 0);
+  Client c;
+  ASSERT_TRUE(c.connect(server_.port()));
+  ASSERT_TRUE(c.send("POST /demo/upload HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(kBlock * kBlocks) +
+                     "\r\n\r\n"));
+  long peak = before;
+  for (size_t i = 0; i < kBlocks; i++) {
+    ASSERT_TRUE(c.send(block)) << "block " << i;
+    if (i % 20 == 0) peak = std::max(peak, worker_rss_kb(server_.pid()));
+  }
+  HttpResponse r;
+  ASSERT_TRUE(c.read_response(&r, 30000));
+  EXPECT_EQ(r.status, 200) << r.body;
+  nlohmann::json answer = nlohmann::json::parse(r.body, nullptr, false);
+  EXPECT_EQ(answer["bytes"], kBlock * kBlocks);
+  EXPECT_EQ(answer["sha256"], expected_sha);
+  peak = std::max(peak, worker_rss_kb(server_.pid()));
+  EXPECT_LT(peak - before, 32 * 1024) << "RSS grew from " << before << " to " << peak << " kB";
 }
 
 TEST_F(DemoAsyncTest, ABadWaitIsA400) {
@@ -248,6 +290,86 @@ TEST_F(ReplyTest, AGracefulStopWaitsForOpenRepliesThenAnswers503) {
   ASSERT_TRUE(stuck.read_response(&r, 5000));
   EXPECT_EQ(r.status, 503);
   EXPECT_TRUE(server_.wait_for_log("no reply before the shutdown deadline; answered 503", 5000)) << server_.error_log();
+}
+
+TEST_F(ReplyTest, AStreamedBodyArrivesPieceByPiece) {
+  start();
+  Client c;
+  ASSERT_TRUE(c.connect(server_.port()));
+  ASSERT_TRUE(c.send("POST /upload/count HTTP/1.1\r\nHost: x\r\nContent-Length: 300000\r\n\r\n"));
+  for (int i = 0; i < 3; i++) {
+    ASSERT_TRUE(c.send(std::string(100000, 'u')));
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  }
+  HttpResponse r;
+  ASSERT_TRUE(c.read_response(&r));
+  nlohmann::json answer = nlohmann::json::parse(r.body, nullptr, false);
+  EXPECT_EQ(answer["bytes"], 300000);
+  EXPECT_GE(answer["pieces"], 3);
+  // Chunked, and a body whole in one read, reach the same route.
+  ASSERT_TRUE(c.send("POST /upload/count HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
+  ASSERT_TRUE(c.read_response(&r));
+  EXPECT_EQ(nlohmann::json::parse(r.body, nullptr, false)["bytes"], 11);
+  ASSERT_TRUE(c.send(get_request("/version")));
+  ASSERT_TRUE(c.read_response(&r));
+  EXPECT_EQ(r.body, "v1");
+}
+
+TEST_F(ReplyTest, ContinueIsSentOnlyWhenTheRouteTakesTheBody) {
+  start();
+  Client refused;
+  ASSERT_TRUE(refused.connect(server_.port()));
+  ASSERT_TRUE(refused.send("POST /upload/count HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n"
+                           "Expect: 100-continue\r\nX-Refuse: 1\r\n\r\n"));
+  HttpResponse r;
+  ASSERT_TRUE(refused.read_response(&r));
+  EXPECT_EQ(r.status, 403) << "a final answer instead of 100 Continue";
+  EXPECT_TRUE(refused.closed_by_server(3000)) << "the unread body ends the connection";
+
+  Client accepted;
+  ASSERT_TRUE(accepted.connect(server_.port()));
+  ASSERT_TRUE(accepted.send("POST /upload/count HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n"
+                            "Expect: 100-continue\r\n\r\n"));
+  std::string interim;
+  char buf[64];
+  for (int i = 0; i < 50 && interim.find("\r\n\r\n") == std::string::npos; i++) {
+    ssize_t n = ::recv(accepted.fd(), buf, sizeof buf, MSG_DONTWAIT);
+    if (n > 0) interim.append(buf, static_cast<size_t>(n));
+    else std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(interim, "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_TRUE(accepted.send("0123456789"));
+  ASSERT_TRUE(accepted.read_response(&r));
+  EXPECT_EQ(nlohmann::json::parse(r.body, nullptr, false)["bytes"], 10);
+}
+
+TEST_F(ReplyTest, AStreamedBodyOverItsRouteLimitIs413) {
+  start();
+  int before = aborted();
+  EXPECT_EQ(http_request(server_.port(), "POST", "/upload/count", {"Content-Length: 2000000"}, "").status, 413);
+  Client c;
+  ASSERT_TRUE(c.connect(server_.port()));
+  ASSERT_TRUE(c.send("POST /upload/count HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"));
+  std::string chunk = "100000\r\n" + std::string(0x100000, 'c') + "\r\n";
+  c.send(chunk + chunk);
+  HttpResponse r;
+  ASSERT_TRUE(c.read_response(&r));
+  EXPECT_EQ(r.status, 413);
+  EXPECT_TRUE(eventually(2000, [&] { return aborted() == before + 1; })) << "the cut reply was aborted";
+}
+
+TEST_F(ReplyTest, AClientThatLeavesMidUploadAbortsIt) {
+  start();
+  int before = aborted();
+  Client c;
+  ASSERT_TRUE(c.connect(server_.port()));
+  ASSERT_TRUE(c.send("POST /upload/count HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" +
+                     std::string(5000, 'p')));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  c.close();
+  EXPECT_TRUE(eventually(3000, [&] { return aborted() == before + 1; })) << aborted();
+  EXPECT_EQ(get("/version").body, "v1");
 }
 
 TEST_F(ReplyTest, CoroutineHandlersAwaitTimersAndOffloadedWork) {

@@ -26,7 +26,16 @@ App& App::route(std::string method, std::string pattern, Handler handler) {
   if (method != "*") check_method(method);
   check_pattern(pattern);
   if (!handler) throw std::invalid_argument("empty handler for " + pattern);
-  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(handler)});
+  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(handler), nullptr, 0});
+  return *this;
+}
+
+App& App::streaming(std::string method, std::string pattern, BodyHandler handler, uint64_t max_body_bytes) {
+  check_method(method);
+  check_pattern(pattern);
+  if (!handler) throw std::invalid_argument("empty handler for " + pattern);
+  Route r{std::move(method), std::move(pattern), nullptr, std::move(handler), max_body_bytes};
+  routes_.push_back(std::move(r));
   return *this;
 }
 

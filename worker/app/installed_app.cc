@@ -17,7 +17,10 @@ void install_app(const App* app) { g_app = app; }
 const App* installed_app() { return g_app; }
 
 void add_app_routes(const App& app, Router* router) {
-  for (const App::Route& r : app.routes()) router->add(r.method, r.pattern, r.handler);
+  for (const App::Route& r : app.routes()) {
+    if (r.body_handler) router->add_streaming(r.method, r.pattern, r.body_handler, r.max_body_bytes);
+    else router->add(r.method, r.pattern, r.handler);
+  }
   for (const App::WebSocketEndpoint& ws : app.websockets()) router->websocket(ws.path, ws.route);
 }
 

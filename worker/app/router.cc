@@ -33,6 +33,19 @@ void append_allow(std::string* allow, const std::string& method) {
 }  // namespace
 
 void Router::add(std::string method, std::string pattern, Handler handler) {
+  Route r = make_route(std::move(method), std::move(pattern));
+  r.handler = std::move(handler);
+  routes_.push_back(std::move(r));
+}
+
+void Router::add_streaming(std::string method, std::string pattern, BodyHandler handler, uint64_t max_body_bytes) {
+  Route r = make_route(std::move(method), std::move(pattern));
+  r.body_handler = std::move(handler);
+  r.max_body_bytes = max_body_bytes;
+  routes_.push_back(std::move(r));
+}
+
+Router::Route Router::make_route(std::string method, std::string pattern) {
   Route r;
   r.method = std::move(method);
   if (pattern.size() >= 2 && pattern.compare(pattern.size() - 2, 2, "/*") == 0) {
@@ -45,8 +58,7 @@ void Router::add(std::string method, std::string pattern, Handler handler) {
     r.kind = Route::Kind::kExact;
   }
   r.pattern = std::move(pattern);
-  r.handler = std::move(handler);
-  routes_.push_back(std::move(r));
+  return r;
 }
 
 bool Router::match_segments(const Route& r, const std::string& path,
@@ -91,6 +103,8 @@ Router::Match Router::match(const std::string& method, const std::string& path) 
     best_prefix = r.pattern.size();
     best.outcome = Outcome::kFound;
     best.handler = &r.handler;
+    best.body_handler = r.body_handler ? &r.body_handler : nullptr;
+    best.max_body_bytes = r.max_body_bytes;
     best.params = std::move(params);
   }
   if (best.outcome != Outcome::kFound && !best.allow.empty()) best.outcome = Outcome::kMethodNotAllowed;

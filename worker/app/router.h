@@ -23,12 +23,16 @@ class Router {
   struct Match {
     Outcome outcome = Outcome::kNotFound;
     const Handler* handler = nullptr;
+    const BodyHandler* body_handler = nullptr;  // a streaming route's, instead
+    uint64_t max_body_bytes = 0;
     std::map<std::string, std::string> params;
     std::string allow;  // for kMethodNotAllowed: "GET, HEAD, POST"
   };
 
   // `method` "*" matches any method; a GET route answers HEAD too.
   void add(std::string method, std::string pattern, Handler handler);
+  // A route whose body is streamed to it (App::streaming).
+  void add_streaming(std::string method, std::string pattern, BodyHandler handler, uint64_t max_body_bytes);
   void get(std::string pattern, Handler h) { add("GET", std::move(pattern), std::move(h)); }
   void post(std::string pattern, Handler h) { add("POST", std::move(pattern), std::move(h)); }
   void any(std::string pattern, Handler h) { add("*", std::move(pattern), std::move(h)); }
@@ -48,7 +52,10 @@ class Router {
     std::vector<std::string> segments;  // split pattern, for ":param" routes
     enum class Kind { kExact, kParams, kPrefix } kind;
     Handler handler;
+    BodyHandler body_handler;
+    uint64_t max_body_bytes = 0;
   };
+  Route make_route(std::string method, std::string pattern);
   static bool match_segments(const Route& r, const std::string& path,
                              std::map<std::string, std::string>* params);
   std::vector<Route> routes_;

@@ -60,7 +60,9 @@ void limit_unsent_bytes(int fd) {
 Connection::Connection(Worker* worker)
     : worker_(worker),
       parser_(worker->config().limits),
-      out_(reinterpret_cast<uv_stream_t*>(&tcp_), this) {}
+      out_(reinterpret_cast<uv_stream_t*>(&tcp_), this) {
+  parser_.set_body_limit([this](const Request& head) { return body_limit_for(head); });
+}
 
 Connection::~Connection() = default;
 
@@ -121,7 +123,7 @@ void Connection::on_read(ssize_t nread, const uv_buf_t* buf) {
 void Connection::process_input(const char* data, size_t len) {
   size_t offset = 0;
   while (offset < len && !closing_ && !close_after_write_) {
-    if (paused_ || reply_ != nullptr) {
+    if (paused_ || (reply_ != nullptr && !receiving_body_)) {
       hold_input(data + offset, len - offset);
       break;
     }
@@ -138,6 +140,13 @@ bool Connection::process_one(const char* data, size_t len, size_t* consumed) {
   if (parser_.error_status() != 0) {
     answer_error(parser_.error_status());
     return false;
+  }
+  if (body_handler_ != nullptr && !receiving_body_ && parser_.reading_body() && !start_streamed_request()) {
+    return false;  // the route refused the body
+  }
+  if (receiving_body_) {
+    pass_body_on();
+    return *consumed > 0;
   }
   if (parser_.wants_continue()) {
     out_.push("HTTP/1.1 100 Continue\r\n\r\n");
@@ -168,6 +177,7 @@ void Connection::answer(Request& req, bool keep_alive) {
   req.remote_addr = remote_addr_;
   response_ = Response();
   keep_alive_ = keep_alive;
+  body_handler_ = nullptr;
   exchange_written_ = false;
   stream_ended_ = false;
   bool quiet_output = out_.empty();
@@ -199,6 +209,8 @@ void Connection::write_answer() {
 
 // The request cannot be parsed or is refused: answer and close.
 void Connection::answer_error(int status) {
+  receiving_body_ = false;
+  abort_reply();  // a streamed body cut short (413, 408)
   Response res;
   error_page(nullptr, status, &res);
   res.close_connection = true;
@@ -323,7 +335,7 @@ bool Connection::input_waiting() const {
 void Connection::update_timer() {
   const Limits& limits = worker_->config().limits;
   if (lingering_) return;
-  if (reply_ != nullptr && out_.empty()) {
+  if (reply_ != nullptr && out_.empty() && !receiving_body_) {
     set_reply_timer();
   } else if (!out_.empty()) {
     set_timer(TimerMode::kSend, limits.body_timeout_ms, true);

@@ -6,9 +6,11 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
+#include <hearth/app.h>
 #include <hearth/response.h>
 
 #include "worker/app/reply_state.h"
@@ -81,6 +83,10 @@ class Connection : public OutputQueue::Listener, public IdleNode, public ReplySi
   void reply_failed(ReplyState* state) override;
   void reply_released(ReplyState* state) override;
   void after_dispatch();
+  // A streaming route's request (worker/http/connection_body.cc).
+  uint64_t body_limit_for(const Request& head);
+  bool start_streamed_request();
+  void pass_body_on();
   void start_reply_stream();
   void complete_reply();
   void reply_timed_out();
@@ -139,6 +145,12 @@ class Connection : public OutputQueue::Listener, public IdleNode, public ReplySi
   uint64_t stream_bytes_ = 0;
   uint64_t reply_deadline_ = 0;  // loop time of the 504
   int live_replies_ = 0;         // ReplyStates not yet released
+  // A body streamed to its route as it arrives.
+  const BodyHandler* body_handler_ = nullptr;  // the route found for the head being read
+  std::map<std::string, std::string> body_route_params_;
+  RequestBody streamed_body_;
+  bool receiving_body_ = false;
+  std::string body_piece_;
   bool handles_closed_ = false;
 };
 

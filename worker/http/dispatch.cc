@@ -23,12 +23,12 @@ namespace {
 // Runs an app handler; an exception costs this request a 500 (or the
 // HttpError's status), never the worker. One that deferred its reply and
 // then threw answers now: its Reply is over.
-void run_handler(const Handler& handler, const Request& req, Response* res, int client_fd) {
+void run_app_code(const Request& req, Response* res, int client_fd, const std::function<void()>& code) {
   crash_guard_begin_request(client_fd);
   int status = 0;
   std::string message;
   try {
-    handler(req, *res);
+    code();
   } catch (const HttpError& e) {
     status = e.status() >= 400 && e.status() <= 599 ? e.status() : 500;
     message = e.what();
@@ -47,6 +47,19 @@ void run_handler(const Handler& handler, const Request& req, Response* res, int 
   }
 }
 
+// A streaming route whose body came whole with its head (or it had none):
+// the handler, then the body in one piece and its end.
+void run_streaming_handler(const BodyHandler& handler, const Request& req, Response* res, int client_fd) {
+  RequestBody body;
+  run_body_handler(handler, req, res, &body, client_fd);
+  std::shared_ptr<ReplyState> reply = pending_reply(*res);
+  if (!reply) return;
+  run_app_callback(reply, "on_data", [&] {
+    if (!req.body.empty() && body.on_data) body.on_data(req.body);
+  });
+  if (body.on_end && !reply->over()) run_app_callback(reply, "on_end", body.on_end);
+}
+
 void route_to_app(Worker& worker, Request& req, Response* res, int client_fd) {
   if (worker.router().websocket_route(req.path) != nullptr) {
     // Valid upgrades were handed over before dispatch; this one is not.
@@ -58,7 +71,11 @@ void route_to_app(Worker& worker, Request& req, Response* res, int client_fd) {
   switch (match.outcome) {
     case Router::Outcome::kFound:
       req.params = std::move(match.params);
-      run_handler(*match.handler, req, res, client_fd);
+      if (match.body_handler != nullptr) {
+        run_streaming_handler(*match.body_handler, req, res, client_fd);
+      } else {
+        run_app_code(req, res, client_fd, [&] { (*match.handler)(req, *res); });
+      }
       return;
     case Router::Outcome::kMethodNotAllowed:
       error_page(&req, 405, res);
@@ -124,6 +141,10 @@ void dispatch(Worker& worker, Request& req, Response* res, int client_fd) {
   }
   route_to_app(worker, req, res, client_fd);
   if (!pending_reply(*res)) complete_app_response(worker, req, res);
+}
+
+void run_body_handler(const BodyHandler& handler, const Request& req, Response* res, RequestBody* body, int client_fd) {
+  run_app_code(req, res, client_fd, [&] { handler(req, *res, *body); });
 }
 
 // A CR or LF in a value from user input would start a header (or a body)

@@ -2,6 +2,7 @@
 // then 404 — nginx's `try_files $uri $uri/ @app` inside one process.
 #pragma once
 
+#include <hearth/app.h>
 #include <hearth/request.h>
 #include <hearth/response.h>
 
@@ -19,6 +20,10 @@ void dispatch(Worker& worker, Request& req, Response* res, int client_fd);
 // The steps after an app handler: a header HTTP forbids makes it a 500, an
 // error status without a body gets the error page, compression applies.
 void complete_app_response(Worker& worker, const Request& req, Response* res);
+// Runs a streaming route's handler when the head of its request is in, as
+// handlers run: an exception answers 500 (HttpError: its status).
+void run_body_handler(const BodyHandler& handler, const Request& req, Response* res, RequestBody* body, int client_fd);
+
 // Header fields an app set must not break the response apart.
 bool app_headers_are_well_formed(const Headers& headers);
 

@@ -179,7 +179,7 @@ size_t RequestParser::feed_fields(const char* data, size_t len) {
 
 void RequestParser::start_body() {
   if (chunked_body_) {
-    chunked_.reset(limits_.body_bytes, limits_.header_bytes);
+    chunked_.reset(body_limit_, limits_.header_bytes);
     phase_ = Phase::kChunkedBody;
   } else if (body_left_ > 0) {
     phase_ = Phase::kBody;
@@ -279,6 +279,8 @@ int RequestParser::check_head() {
 // How the body is delimited (RFC 9112 §6.3).
 int RequestParser::check_framing(bool transfer_encoding) {
   bool content_length = (parser_.flags & F_CONTENT_LENGTH) != 0;
+  body_limit_ = limits_.body_bytes;
+  if (body_limit_for_ && (transfer_encoding || parser_.content_length > 0)) body_limit_ = body_limit_for_(request_);
   // llhttp refuses both together already; kept so the rule does not hang on a library default.
   if (transfer_encoding && content_length) return fail(400, "Transfer-Encoding with Content-Length");
   if (transfer_encoding) {
@@ -295,7 +297,7 @@ int RequestParser::check_framing(bool transfer_encoding) {
   // lets a recipient accept identical copies, but refusing them leaves no
   // room for two readers to disagree about the length.
   if (content_length) {
-    if (parser_.content_length > limits_.body_bytes) return fail(413, "body too large");
+    if (parser_.content_length > body_limit_) return fail(413, "body too large");
     body_left_ = parser_.content_length;
   }
   return 0;

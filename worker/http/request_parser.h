@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "shared/config.h"
@@ -52,6 +53,19 @@ class RequestParser {
   // Headers are in and the client waits for "100 Continue" before the body.
   bool wants_continue() const { return wants_continue_ && !message_ready_; }
   void continue_sent() { wants_continue_ = false; }
+  // Asked once the head is in, before the body: the most body bytes this
+  // request may carry (over it: 413). Unset: limits.body_bytes. A route
+  // that streams its body has a limit of its own.
+  void set_body_limit(std::function<uint64_t(const Request& head)> limit) { body_limit_for_ = std::move(limit); }
+  // The request being read, body so far included (for a streamed body:
+  // what arrived since the last take_body).
+  const Request& head() const { return request_; }
+  // Moves the body bytes read so far into *out (a streamed body never
+  // builds up whole).
+  void take_body(std::string* out) {
+    out->clear();
+    out->swap(request_.body);
+  }
   // Some bytes of a request have arrived but the header is not complete.
   bool reading_head() const { return started_ && !headers_complete_; }
   bool reading_body() const { return headers_complete_ && !message_ready_; }
@@ -89,6 +103,8 @@ class RequestParser {
   bool in_field_name_ = false;  // llhttp is inside a field name: the next span continues it
   bool chunked_body_ = false;
   uint64_t body_left_ = 0;      // Content-Length bytes still to come
+  uint64_t body_limit_ = 0;     // this request's
+  std::function<uint64_t(const Request&)> body_limit_for_;
   bool started_ = false;
   bool headers_complete_ = false;
   bool message_ready_ = false;

@@ -150,6 +150,26 @@ void add_deferred_routes(hearth::App& app) {
   });
 }
 
+// A streamed body (App::streaming) of at most 1 MiB, counted as it comes;
+// "X-Refuse: 1" refuses it before it is read.
+void add_streaming_routes(hearth::App& app) {
+  app.streaming("POST", "/upload/count", [](const hearth::Request& req, hearth::Response& res, hearth::RequestBody& body) {
+    if (!req.header("X-Refuse").empty()) throw hearth::HttpError(403, "refused");
+    struct Count {
+      uint64_t bytes = 0;
+      int pieces = 0;
+    };
+    auto count = std::make_shared<Count>();
+    hearth::Reply reply = res.defer();
+    reply.on_abort([] { aborted_replies++; });
+    body.on_data = [count](std::string_view piece) {
+      count->bytes += piece.size();
+      count->pieces++;
+    };
+    body.on_end = [count, reply]() mutable { reply.json({{"bytes", count->bytes}, {"pieces", count->pieces}}); };
+  }, 1 << 20);
+}
+
 // Coroutine handlers (C++20: this app is built with -std=c++20).
 void add_coroutine_routes(hearth::App& app) {
   app.get("/co/wait", [](const hearth::Request& req, hearth::Response& res) -> hearth::Task {
@@ -193,5 +213,6 @@ int main(int argc, char** argv) {
   add_error_routes(app);
   add_deferred_routes(app);
   add_coroutine_routes(app);
+  add_streaming_routes(app);
   return hearth::run(app, argc, argv);
 }

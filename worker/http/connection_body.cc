@@ -1,0 +1,96 @@
+// A request body streamed to its route as it arrives (App::streaming): the
+// route is found from the head, its handler runs before the body and
+// accepts it by deferring its reply; then each piece the parser reads goes
+// to on_data, never whole in memory, and on_end follows the last.
+#include <spdlog/spdlog.h>
+
+#include "worker/http/connection.h"
+#include "worker/http/dispatch.h"
+#include "worker/http/error_page.h"
+#include "worker/http/path_normalize.h"
+#include "worker/worker.h"
+
+namespace hearth {
+
+// Asked by the parser once the head is in: a streaming route has its own limit.
+uint64_t Connection::body_limit_for(const Request& head) {
+  body_handler_ = nullptr;
+  const uint64_t usual = worker_->config().limits.body_bytes;
+  std::string path;
+  if (!normalize_path(head.path, &path)) return usual;  // dispatch answers 400
+  Router::Match match = worker_->router().match(head.method, path);
+  if (match.outcome != Router::Outcome::kFound || match.body_handler == nullptr) return usual;
+  body_handler_ = match.body_handler;
+  body_route_params_ = std::move(match.params);
+  return match.max_body_bytes;
+}
+
+// The head is in and the body is coming. Returns false when the route
+// refused it: answered, and the connection closes without reading it.
+bool Connection::start_streamed_request() {
+  const BodyHandler* handler = body_handler_;
+  body_handler_ = nullptr;
+  worker_->count_request();
+  requests_++;
+  request_ = parser_.head();  // a copy: the parser reads the body into its own
+  request_.body.clear();
+  std::string path;
+  normalize_path(request_.path, &path);
+  request_.path = std::move(path);
+  request_.params = std::move(body_route_params_);
+  request_.remote_addr = remote_addr_;
+  response_ = Response();
+  keep_alive_ = true;  // known when the body has ended
+  exchange_written_ = stream_ended_ = reply_dropped_ = false;
+  streamed_body_ = RequestBody();
+  bool quiet_output = out_.empty();
+  in_dispatch_ = true;
+  {
+    CurrentReplySink current(this, &request_, &response_);
+    run_body_handler(*handler, request_, &response_, &streamed_body_, quiet_output ? fd_ : -1);
+  }
+  in_dispatch_ = false;
+  if (reply_ != nullptr && reply_->over()) reply_ = nullptr;
+  if (reply_ == nullptr) {
+    if (!exchange_written_) {
+      if (reply_dropped_) {
+        spdlog::error("{} {}: its Reply was dropped without an answer; answered 500", request_.method, request_.path);
+        response_ = Response();
+        error_page(&request_, 500, &response_);
+      }
+      complete_app_response(*worker_, request_, &response_);
+      response_.close_connection = true;
+      write_answer();
+    }
+    close_after_write_ = true;
+    return false;
+  }
+  receiving_body_ = true;
+  if (parser_.wants_continue()) {  // only now: the route took the body
+    out_.push("HTTP/1.1 100 Continue\r\n\r\n");
+    parser_.continue_sent();
+  }
+  return true;
+}
+
+// After each read: the pieces to on_data; at the end, on_end. Pieces that
+// come after the reply was sent (or cut) are read and dropped.
+void Connection::pass_body_on() {
+  parser_.take_body(&body_piece_);
+  std::shared_ptr<ReplyState> reply = reply_ != nullptr ? reply_->shared_from_this() : nullptr;
+  if (reply && !body_piece_.empty() && streamed_body_.on_data) {
+    run_app_callback(reply, "on_data", [this] { streamed_body_.on_data(body_piece_); });
+  }
+  if (!parser_.message_ready()) return;
+  Request finished;
+  parser_.take_request(&finished);
+  keep_alive_ = parser_.keep_alive() && !parser_.upgrade();
+  receiving_body_ = false;
+  if (reply_ == nullptr) return;
+  // The reply's deadline counts from the end of the body.
+  uint64_t timeout = reply_->timeout_ms != 0 ? reply_->timeout_ms : worker_->config().app.reply_timeout_ms;
+  reply_deadline_ = uv_now(worker_->loop()) + timeout;
+  if (streamed_body_.on_end) run_app_callback(reply, "on_end", streamed_body_.on_end);
+}
+
+}  // namespace hearth
