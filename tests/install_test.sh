@@ -16,15 +16,7 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "install test FAILED: $*"; tail -20 "$WORK"/*.log 2>/dev/null; exit 1; }
-
-# build_app NAME: copies examples/NAME out of the tree and builds it there.
-build_app() {
-  cp -r "$REPO/examples/$1" "$WORK/$1"
-  rm -f "$WORK/$1/$1"
-  ( cd "$WORK/$1" && MAKEFLAGS= PKG_CONFIG_PATH="$WORK/prefix/lib/pkgconfig" \
-      make -s CXXFLAGS="${INSTALL_TEST_CXXFLAGS:--O1}" LDFLAGS="${INSTALL_TEST_LDFLAGS:-}" >/dev/null ) ||
-    fail "$1 did not build"
-}
+source "$REPO/tests/lib/example_apps.sh"
 
 # start_app NAME ROOT: writes NAME's config (ephemeral port, drills on),
 # checks -t, starts it and sets URL once it answers.
@@ -37,11 +29,7 @@ JSON
   "$WORK/$name/$name" -t -c "$WORK/$name/test.json" | grep -q "test is successful" || fail "$name -t"
   "$WORK/$name/$name" -c "$WORK/$name/test.json" &
   PIDS+=($!)
-  for _ in $(seq 1 100); do
-    port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$log" 2>/dev/null | head -1 || true)  # no log yet: not yet
-    [ -n "$port" ] && break
-    sleep 0.1
-  done
+  port=$(listening_port "$log")
   [ -n "$port" ] || fail "$name never listened"
   URL="http://127.0.0.1:$port"
   for _ in $(seq 1 50); do curl -sf "$URL/" >/dev/null && break; sleep 0.1; done
@@ -58,10 +46,10 @@ check_crash_drill() {
   curl -sf "$URL$2" >/dev/null || fail "$1: not served after the crash"
 }
 
-MAKEFLAGS= make -s -C "$REPO" install BUILD="$BUILD" PREFIX="$WORK/prefix" >/dev/null
+install_into "$WORK/prefix" "$BUILD"
 grep -q "$REPO" "$WORK/prefix/lib/pkgconfig/hearth.pc" && fail "hearth.pc points into the source tree"
-build_app hello
-build_app demo
+build_example hello
+build_example demo
 
 start_app hello public
 curl -sf "$URL/" | grep -q "served by hearth" || fail "hello: the static file"

@@ -19,6 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "todo test FAILED: $*"; tail -20 "$LOG" 2>/dev/null; exit 1; }
+source "$REPO/tests/lib/example_apps.sh"
 
 # call METHOD PATH [BODY]: prints the status; the body is in $OUT.
 OUT="$WORK/body"
@@ -41,14 +42,6 @@ expect() {
 # expect_body TEXT: the last answer's body is exactly TEXT.
 expect_body() { [ "$(body)" = "$1" ] || fail "expected body $1, got $(body)"; }
 
-build_app() {
-  cp -r "$REPO/examples/todo" "$WORK/todo"
-  rm -rf "$WORK/todo/todo" "$WORK/todo/data"
-  ( cd "$WORK/todo" && MAKEFLAGS= PKG_CONFIG_PATH="$WORK/prefix/lib/pkgconfig" \
-      make -s CXXFLAGS="${INSTALL_TEST_CXXFLAGS:--O1}" LDFLAGS="${INSTALL_TEST_LDFLAGS:-}" >/dev/null ) ||
-    fail "examples/todo did not build"
-}
-
 # Ephemeral port, two workers, drills on; sets URL and PORT once it answers.
 start_app() {
   cat > "$WORK/todo/test.json" <<JSON
@@ -58,12 +51,7 @@ JSON
   "$WORK/todo/todo" -t -c "$WORK/todo/test.json" | grep -q "test is successful" || fail "todo -t"
   TODO_DB="$WORK/db/todo.db" "$WORK/todo/todo" -c "$WORK/todo/test.json" &
   PIDS+=($!)
-  PORT=""
-  for _ in $(seq 1 100); do
-    PORT=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$LOG" 2>/dev/null | head -1 || true)  # no log yet: not yet
-    [ -n "$PORT" ] && break
-    sleep 0.1
-  done
+  PORT=$(listening_port "$LOG")
   [ -n "$PORT" ] || fail "todo never listened"
   URL="http://127.0.0.1:$PORT"
   for _ in $(seq 1 50); do [ "$(call GET /api/todos)" = 200 ] && break; sleep 0.1; done
@@ -157,8 +145,8 @@ check_browser() {
   grep "^page A on worker" "$WORK/browser.out" || true  # informative: which workers served the pages
 }
 
-MAKEFLAGS= make -s -C "$REPO" install BUILD="$BUILD" PREFIX="$WORK/prefix" >/dev/null
-build_app
+install_into "$WORK/prefix" "$BUILD"
+build_example todo
 start_app
 check_api
 check_errors
