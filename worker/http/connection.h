@@ -90,6 +90,7 @@ class Connection : public OutputQueue::Listener, public IdleNode, public ReplySi
   void start_reply_stream();
   void complete_reply();
   void reply_timed_out();
+  void answer_for_the_app(int status);
   void abort_reply();
   void notify_writable();
   void set_reply_timer();

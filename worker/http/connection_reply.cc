@@ -173,17 +173,23 @@ void Connection::set_reply_timer() {
 }
 
 void Connection::reply_timed_out() {
-  ReplyState* state = reply_;
-  uint64_t timeout = state->timeout_ms != 0 ? state->timeout_ms : worker_->config().app.reply_timeout_ms;
+  uint64_t timeout = reply_->timeout_ms != 0 ? reply_->timeout_ms : worker_->config().app.reply_timeout_ms;
   spdlog::warn("{} {}: no reply after {} ms; answered 504", request_.method, request_.path, timeout);
+  answer_for_the_app(504);
+  finish_batch();
+}
+
+// The server answers in the app's place (504, 503): the reply is over and
+// its on_abort runs. The app may still hold `res`, so this connection
+// answers nothing more.
+void Connection::answer_for_the_app(int status) {
+  ReplyState* state = reply_;
   complete_reply();
   state->abort();
-  // The app may still hold `res`: this connection answers nothing more.
   response_ = Response();
-  error_page(&request_, 504, &response_);
+  error_page(&request_, status, &response_);
   response_.close_connection = true;
   write_answer();
-  finish_batch();
 }
 
 void Connection::abort_reply() {
@@ -195,15 +201,9 @@ void Connection::abort_reply() {
 
 void Connection::close_for_shutdown() {
   if (reply_ != nullptr && !reply_->streaming && !closing_) {
-    ReplyState* state = reply_;
     spdlog::warn("{} {}: no reply before the shutdown deadline; answered 503", request_.method, request_.path);
-    complete_reply();
-    state->abort();
-    response_ = Response();
-    error_page(&request_, 503, &response_);
-    response_.close_connection = true;
-    write_answer();
-    out_.flush();
+    answer_for_the_app(503);
+    out_.flush();  // as much as the socket takes now
   }
   close();
 }
