@@ -21,9 +21,10 @@ DEB_HEADERS  := /usr/include/uv.h /usr/include/zlib.h /usr/include/nlohmann/json
                 /usr/include/websocketpp/version.hpp /usr/include/spdlog/spdlog.h \
                 /usr/include/gtest/gtest.h $(LLHTTP_INC)/llhttp.h /usr/include/brotli/encode.h \
                 /usr/bin/pkg-config /usr/include/openssl/evp.h /usr/include/sqlite3.h
-# Only the tests need these: a WebSocket client nobody here wrote, and a browser.
-TEST_DEB_PACKAGES := python3-websockets chromium
-TEST_DEB_FILES    := /usr/lib/python3/dist-packages/websockets/__init__.py /usr/bin/chromium
+# Only the tests need these: a WebSocket client nobody here wrote, a browser,
+# and Go for the upstream app (tests/upstream/upstream_app.go).
+TEST_DEB_PACKAGES := python3-websockets chromium golang-go
+TEST_DEB_FILES    := /usr/lib/python3/dist-packages/websockets/__init__.py /usr/bin/chromium /usr/bin/go
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Build on every core by default; `make -j1` still wins.
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
@@ -38,7 +39,7 @@ SUPPORT_SRCS := $(wildcard tests/support/*.cc)
 GTEST_LIBS := -lgtest_main -lgtest
 
 .PHONY: all deps test-deps run test asan clean bench
-all: deps $(BUILD)/hearth
+all: deps $(BUILD)/hearth $(BUILD)/hearthd
 
 deps:
 	@missing=""; for h in $(DEB_HEADERS); do [ -e $$h ] || missing=1; done; \
@@ -71,6 +72,10 @@ $(BUILD)/libhearth.a: $(LIB_OBJS)
 $(BUILD)/hearth: $(BUILD)/examples/demo/main.o $(BUILD)/libhearth.a
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ $(LIBS) -lcrypto
 
+# hearth with no app routes: files, then the upstream (docs/UPSTREAM.md).
+$(BUILD)/hearthd: $(BUILD)/examples/hearthd/main.o $(BUILD)/libhearth.a
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ $(LIBS)
+
 $(BUILD)/unit_tests: $(UNIT_SRCS:%.cc=$(BUILD)/%.o) $(SUPPORT_SRCS:%.cc=$(BUILD)/%.o) $(BUILD)/libhearth.a
 	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ $(GTEST_LIBS) $(LIBS)
 
@@ -86,10 +91,17 @@ $(TEST_APPS): $(BUILD)/tests/test_app_%: tests/process/test_app/test_app.cc $(BU
 	$(CXX) $(CXXFLAGS) -std=c++20 $(LDFLAGS) -DHEARTH_TEST_VERSION='"$*"' $< $(BUILD)/libhearth.a -o $@ $(LIBS)
 test: $(TEST_APPS)
 
+# The Go app tests/process/upstream_test.cc puts behind hearth (stdlib only;
+# GOCACHE inside the build folder: HOME may not be writable).
+$(BUILD)/tests/upstream_app: tests/upstream/upstream_app.go | test-deps
+	@mkdir -p $(dir $@)
+	GOCACHE=$(abspath $(BUILD))/go-cache go build -o $@ $<
+test: $(BUILD)/tests/upstream_app
+
 run: all
 	$(BUILD)/hearth -c etc/hearth.json
 
-test: deps test-deps $(BUILD)/hearth $(BUILD)/unit_tests $(BUILD)/process_tests
+test: deps test-deps $(BUILD)/hearth $(BUILD)/hearthd $(BUILD)/unit_tests $(BUILD)/process_tests
 	@if command -v $(FUZZ_CXX) >/dev/null; then MAKEFLAGS= $(MAKE) --no-print-directory fuzz-smoke FUZZ_CXX=$(FUZZ_CXX) FUZZ_SMOKE_SECONDS=$(FUZZ_SMOKE_SECONDS); else echo "fuzz smoke skipped: no $(FUZZ_CXX) (apt-get install clang libclang-rt-14-dev)"; fi
 	HEARTH_BIN=$(BUILD)/hearth tests/run_all.sh $(BUILD)/unit_tests $(BUILD)/process_tests
 	INSTALL_TEST_CXXFLAGS="$(filter-out -std=% -I% -MMD -MP,$(CXXFLAGS))" INSTALL_TEST_LDFLAGS="$(LDFLAGS)" tests/install_test.sh $(BUILD)
@@ -156,7 +168,8 @@ FUZZ_CXXFLAGS := -std=c++17 -Wall -Wextra -I. -Iinclude -I$(LLHTTP_INC) -MMD -MP
 FUZZ_LIB_SRCS := worker/http/request_parser.cc worker/app/request.cc worker/app/headers.cc worker/app/url_encoded.cc worker/app/cookies.cc worker/http/path_normalize.cc \
                  worker/static/byte_range.cc worker/compress/accept_encoding.cc ipc/frame.cc shared/config.cc \
                  worker/http/http_syntax.cc worker/http/chunked_decoder.cc shared/address_allow_list.cc \
-                 worker/websocket/session.cc worker/websocket/frame_header_check.cc
+                 worker/websocket/session.cc worker/websocket/frame_header_check.cc shared/upstream_address.cc \
+                 worker/upstream/response_parser.cc
 FUZZ_LIB_OBJS := $(FUZZ_LIB_SRCS:%.cc=$(FUZZ_BUILD)/%.o) $(patsubst %,$(FUZZ_BUILD)/llhttp/%.o,api http llhttp)
 FUZZ_TARGETS  := $(patsubst fuzz/%_fuzzer.cc,%,$(wildcard fuzz/*_fuzzer.cc))
 FUZZ_BINS     := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%_fuzzer)

@@ -16,10 +16,14 @@
 # core (busy-polling when pinned to its own). ws_load.js still does the
 # answer checks, an implementation independent of the one timed.
 #
+# The proxy case is /json of the Go server through a proxy: hearthd (hearth
+# without app routes, `upstream.servers` = the Go server) against nginx with
+# an upstream block of keep-alive connections, and against Go alone.
+#
 # Environment (all optional):
 #   BENCH_SECONDS=3       seconds per timed run
 #   BENCH_REPS=3          repetitions (medians and min-max over these)
-#   BENCH_CASES="txt1k js64k css16k bin4m json index ws"
+#   BENCH_CASES="txt1k js64k css16k bin4m json index ws proxy"
 #   BENCH_MODES="pinned multi"   pinned: 1 worker, servers on core 0, load on core 1
 #                                multi: N = nproc workers, nothing pinned
 #   BENCH_PIPELINE=16     pipelining depth for the pinned pipelined runs; 0 = none
@@ -29,6 +33,7 @@
 #   BENCH_WARMUP=1        seconds of untimed load per case and server first; 0 = none
 #   BENCH_SERVERS="nginx go ws hearth"   which servers to start
 #   HEARTH_BIN=build/hearth
+#   HEARTHD_BIN=build/hearthd   the proxy case's hearth (default: beside HEARTH_BIN)
 #   BENCH_HEARTH_ARGS     hearth's arguments instead of "-c CONFIG", with @PORT@,
 #                         @DOCROOT@ and @WORKERS@ filled in (e.g. for an entry
 #                         that predates the config file: "--port @PORT@ --root @DOCROOT@")
@@ -40,7 +45,7 @@ REPO=$(cd "$HERE/.." && pwd)
 PY=python3
 RUN_SECONDS=${BENCH_SECONDS:-3}
 REPS=${BENCH_REPS:-3}
-CASES=${BENCH_CASES:-txt1k js64k css16k bin4m json index ws}
+CASES=${BENCH_CASES:-txt1k js64k css16k bin4m json index ws proxy}
 MODES=${BENCH_MODES:-pinned multi}
 PIPELINE=${BENCH_PIPELINE:-16}
 IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}
@@ -48,6 +53,7 @@ WAIT_CONNS=${BENCH_WAIT_CONNS:-1000}
 WARMUP=${BENCH_WARMUP:-1}
 SERVERS=${BENCH_SERVERS:-nginx go ws hearth}
 HEARTH=${HEARTH_BIN:-$REPO/build/hearth}
+HEARTHD=${HEARTHD_BIN:-$(dirname "$HEARTH")/hearthd}
 CONNECTIONS=64
 PIPELINED_CASES="txt1k js64k css16k index json"  # 4 MiB and WebSocket: not meaningful
 OUT=$HERE/out
@@ -178,12 +184,20 @@ start_or_note() {
   return 1
 }
 
-nginx_conf() {  # nginx_conf NAME PORT SENDFILE(on|off) -> path
+# nginx_conf NAME PORT SENDFILE(on|off) [keepalive] -> path. "keepalive":
+# Go behind an upstream block with 64 idle keep-alive connections per worker
+# (proxy_http_version 1.1, Connection cleared); else the seed's proxy_pass.
+nginx_conf() {
   local name=$1 port=$2 sendfile=$3 conf="$TMP/nginx-$1.conf" user_line=""
+  local upstream="" app_proxy="proxy_pass http://127.0.0.1:${PORT[go]:-1};"
+  if [ "${4:-}" = keepalive ]; then
+    upstream="upstream go_app { server 127.0.0.1:${PORT[go]:-1}; keepalive 64; }"
+    app_proxy='proxy_pass http://go_app; proxy_http_version 1.1; proxy_set_header Connection "";'
+  fi
   [ "$(id -u)" = 0 ] && user_line="user $(id -un) $(id -gn);"
   mkdir -p "$TMP/nginx-$name"
   sed -e "s|@USER_LINE@|$user_line|" -e "s|@WORKERS@|$WORKERS|" -e "s|@TMP@|$TMP|g" \
-      -e "s|@NAME@|$name|g" -e "s|@PORT@|$port|" -e "s|@GO_PORT@|${PORT[go]:-1}|" \
+      -e "s|@NAME@|$name|g" -e "s|@PORT@|$port|" -e "s|@UPSTREAM@|$upstream|" -e "s|@APP_PROXY@|$app_proxy|" \
       -e "s|@DOCROOT@|$DOCROOT|" -e "s|@SENDFILE@|$sendfile|" -e "s|@TCP_NOPUSH@|$sendfile|" \
       "$HERE/nginx.conf.template" >"$conf"
   echo "$conf"
@@ -220,6 +234,29 @@ start_hearth() {
   return 1
 }
 
+# The proxy case's hearth: hearthd (no app routes, so /json is Go's), the
+# same docroot and worker count, every other path to the Go server, with
+# nginx's pool size (64 idle keep-alive connections per worker; hearth's
+# default, 32, would close half of 64 busy connections after each answer).
+start_hearth_proxy() {
+  local port conf="$TMP/hearth-proxy.json"
+  if [ ! -x "$HEARTHD" ]; then
+    note "hearth (proxy case): $HEARTHD not built; its rows are skipped"
+    return 1
+  fi
+  port=$(free_port)
+  cat >"$conf" <<EOF
+{
+  "listen": "127.0.0.1:$port",
+  "workers": $WORKERS,
+  "root": "$DOCROOT",
+  "upstream": {"servers": ["127.0.0.1:${PORT[go]}"], "keepalive": 64},
+  "log": {"access": "off", "error": "$TMP/hearth-proxy.error.log", "level": "warn"}
+}
+EOF
+  start_or_note hearth-proxy "$port" "$HEARTHD" -c "$conf"
+}
+
 # ------------------------------------------------------------------- cases
 # case -> "PATH|ENCODING|EXPECT|HEADER" (EXPECT: a docroot file or json)
 declare -A CASE_SPEC=(
@@ -228,14 +265,26 @@ declare -A CASE_SPEC=(
   [css16k]="/public/style.css|gzip|public/style.css|Accept-Encoding: gzip"
   [bin4m]="/public/blob.bin|identity|public/blob.bin|Accept-Encoding: gzip"
   [json]="/json|identity|json|"
+  [proxy]="/json|identity|json|"
   [index]="/|identity|index.html|"
 )
+
+# The process behind SERVER in CASE (its PID and PORT entry): the proxy
+# case's hearth and nginx are instances of their own.
+server_key() {
+  if [ "$1" = proxy ]; then
+    case $2 in hearth) echo hearth-proxy ;; nginx) echo nginx-keepalive ;; *) echo "$2" ;; esac
+  else
+    echo "$2"
+  fi
+}
 
 servers_for() {  # servers_for CASE PIPELINED(0|1)
   local c=$1 piped=$2 list
   case $c in
     ws) list="hearth ws" ;;
     json) list="hearth nginx go" ;;
+    proxy) list="hearth nginx go" ;;
     *) list="hearth nginx"; [ "$piped" = 1 ] && list="hearth nginx nginx-nosendfile" ;;
   esac
   local s out=""
@@ -243,23 +292,31 @@ servers_for() {  # servers_for CASE PIPELINED(0|1)
   echo "$out"
 }
 
-# PIDs whose CPU a case on a server costs (nginx proxying /json: nginx + Go).
+# PIDs whose CPU a case on a server costs (nginx proxying /json: nginx + Go;
+# the proxy case: the proxy + Go).
 cost_pids() {
-  local c=$1 s=$2
-  if [ "$c" = json ] && [[ $s == nginx* ]]; then echo "${PID[$s]} ${PID[go]}"; else echo "${PID[$s]}"; fi
+  local c=$1 s=$2 k
+  k=$(server_key "$c" "$s")
+  if { [ "$c" = json ] && [[ $s == nginx* ]]; } || { [ "$c" = proxy ] && [ "$s" != go ]; }; then
+    echo "${PID[$k]} ${PID[go]}"
+  else
+    echo "${PID[$k]}"
+  fi
 }
 
 declare -A OK   # "case/server" -> 1 when its answer checked out
 check_all() {
-  local c s spec path enc expect header
+  local c s k spec path enc expect header
   for c in $CASES; do
     for s in hearth nginx nginx-nosendfile go ws; do
-      [ -n "${PID[$s]:-}" ] || continue
+      k=$(server_key "$c" "$s")
+      [ -n "${PID[$k]:-}" ] || continue
       case "$c/$s" in
         ws/hearth) path=/socket ;;
         ws/ws) path=/ ;;
         ws/*|*/ws) continue ;;
-        */go) [ "$c" = json ] || continue ;;
+        proxy/nginx-nosendfile) continue ;;
+        */go) [ "$c" = json ] || [ "$c" = proxy ] || continue ;;
       esac
       local why
       if [ "$c" = ws ]; then
@@ -274,7 +331,7 @@ check_all() {
         spec=${CASE_SPEC[$c]}
         IFS='|' read -r path enc expect header <<<"$spec"
         [ "$expect" = json ] || expect="$DOCROOT/$expect"
-        why=$(timeout 20 "$PY" "$HERE/check.py" "http://127.0.0.1:${PORT[$s]}$path" "$enc" "$expect" \
+        why=$(timeout 20 "$PY" "$HERE/check.py" "http://127.0.0.1:${PORT[$k]}$path" "$enc" "$expect" \
               ${header:+"$header"} 2>&1) || {
           note "$s $c ($MODE): failed its check: ${why:0:200}"; continue; }
       fi
@@ -301,17 +358,21 @@ load() {
     IFS='|' read -r path enc expect header <<<"$spec"
     WRK_PIPELINE=$depth timeout $((secs + 20)) "${PIN_LOAD[@]}" wrk -t"$WRK_THREADS" \
       -c"$CONNECTIONS" -d"${secs}s" --timeout 5s -s "$HERE/pipeline.lua" \
-      ${header:+-H "$header"} "http://127.0.0.1:${PORT[$s]}$path" 2>&1 || true
+      ${header:+-H "$header"} "http://127.0.0.1:${PORT[$(server_key "$c" "$s")]}$path" 2>&1 || true
   fi
 }
 
 # run_one CASE SERVER DEPTH REP: one timed run, one "run" line in RESULTS.
 run_one() {
-  local c=$1 s=$2 depth=$3 rep=$4 out before after line pids
+  local c=$1 s=$2 depth=$3 rep=$4 out before after line pids proxy_pid="" proxy_before proxy_after
   pids=$(cost_pids "$c" "$s")
+  # The proxy case also counts the proxy's own CPU, without Go's.
+  [ "$c" = proxy ] && [ "$s" != go ] && proxy_pid=${PID[$(server_key "$c" "$s")]}
+  [ -n "$proxy_pid" ] && proxy_before=$("$PY" "$HERE/procstat.py" ticks "$proxy_pid")
   before=$("$PY" "$HERE/procstat.py" ticks $pids)
   out=$(load "$c" "$s" "$depth" "$RUN_SECONDS")
   after=$("$PY" "$HERE/procstat.py" ticks $pids)
+  [ -n "$proxy_pid" ] && proxy_after=$("$PY" "$HERE/procstat.py" ticks "$proxy_pid")
   line=$(grep -m1 '^RESULT ' <<<"$out" || true)
   if [ -z "$line" ]; then
     note "$s $c ($MODE, depth $depth, rep $rep): load generator gave no result: $(tail -n 2 <<<"$out" | tr '\n' ' ')"
@@ -325,6 +386,10 @@ run_one() {
         'BEGIN { if (n > 0) printf "%.2f", (b - a) * 1e6 / n; else print "nan" }')
   printf 'run\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$MODE" "$c" "$s" "$depth" "$rep" \
     "$rps" "$p50" "$p99" "$cpu" "$((errors + serrs))" >>"$RESULTS"
+  if [ -n "$proxy_pid" ]; then
+    printf 'pcpu\t%s\t%s\t%s\t%s\n' "$MODE" "$s" "$rep" "$(awk -v a="$proxy_before" -v b="$proxy_after" -v n="$requests" \
+      'BEGIN { if (n > 0) printf "%.2f", (b - a) * 1e6 / n; else print "nan" }')" >>"$RESULTS"
+  fi
   local label=""
   [ "$depth" -gt 1 ] && label=" (pipelined x$depth)"
   log "  [$MODE rep $rep] $c $s$label: $rps req/s, p99 ${p99} us, ${cpu} us CPU/req, errors $((errors + serrs))"
@@ -372,7 +437,7 @@ run_reps() {
 # ------------------------------------------------------------------- memory
 record_rss() {
   local s
-  for s in hearth nginx nginx-nosendfile go ws; do
+  for s in hearth nginx nginx-nosendfile go ws hearth-proxy nginx-keepalive; do
     [ -n "${PID[$s]:-}" ] || continue
     "$PY" "$HERE/procstat.py" mem "${PID[$s]}" | while read -r pid ppid hwm rss; do
       printf 'rss\t%s\t%s\t%s\t%s\t%s\t%s\n' "$MODE" "$s" "$pid" "$([ "$pid" = "${PID[$s]}" ] && echo root || echo child)" \
@@ -454,7 +519,7 @@ run_mode() {
 
   local gomax=()
   [ "$MODE" = pinned ] && gomax=(env GOMAXPROCS=1)
-  if has "$SERVERS" go || has "$SERVERS" nginx; then
+  if has "$SERVERS" go || has "$SERVERS" nginx || has "$CASES" proxy; then
     local gport
     gport=$(free_port)
     start_or_note go "$gport" "${gomax[@]}" "$TMP/seed_server" -root "$DOCROOT" -addr "127.0.0.1:$gport" || true
@@ -476,6 +541,15 @@ run_mode() {
     start_or_note ws "$wport" node "$HERE/ws_echo.js" "$wport" || true
   fi
   has "$SERVERS" hearth && { start_hearth || true; }
+  if has "$CASES" proxy && [ -n "${PID[go]:-}" ]; then
+    if has "$SERVERS" nginx; then
+      local kport
+      kport=$(free_port)
+      start_or_note nginx-keepalive "$kport" "$NGINX" -p "$TMP/" -e "$TMP/nginx-keepalive.error.log" \
+        -c "$(nginx_conf keepalive "$kport" on keepalive)" || true
+    fi
+    has "$SERVERS" hearth && { start_hearth_proxy || true; }
+  fi
 
   check_all
   log "bench: mode $MODE: about $(estimate)s of runs"

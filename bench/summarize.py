@@ -3,9 +3,12 @@
 
 Input lines (tab-separated):
   run   MODE CASE SERVER DEPTH REP RPS P50_US P99_US CPU_US_PER_REQ ERRORS
+        (case "proxy": SERVER hearth, nginx and go are hearthd → Go, nginx with
+        upstream keep-alive → Go, and Go direct)
   rss   MODE SERVER PID ROLE(root|child) VMHWM_KB VMRSS_KB
   idle  MODE SERVER OK FAILED RSS_BEFORE_KB RSS_AFTER_KB
   wait  MODE SERVER CONNECTIONS RPS P99_US ERRORS WORKER_RSS_KB
+  pcpu  MODE SERVER REP CPU_US_PER_REQ   (proxy case: the proxy's processes alone)
   note  TEXT
 
 Ratios are "hearth ÷ this server", taken per repetition (the two runs were
@@ -25,6 +28,7 @@ CASES = [
     ("json", "/json"),
     ("index", "/ (index.html)"),
     ("ws", "WebSocket echo, 64 B"),
+    ("proxy", "/json of Go, proxied"),
 ]
 SERVER_ORDER = ["hearth", "nginx", "nginx-nosendfile", "go", "ws"]
 SERVER_LABEL = {
@@ -33,6 +37,13 @@ SERVER_LABEL = {
     "nginx-nosendfile": "nginx, sendfile+tcp_nopush off",
     "go": "Go net/http",
     "ws": "node ws",
+    "hearth-proxy": "hearthd (proxy case)",
+    "nginx-keepalive": "nginx, upstream keepalive (proxy case)",
+}
+PROXY_LABEL = {
+    "hearth": "hearthd → Go",
+    "nginx": "nginx → Go, upstream keepalive 64",
+    "go": "Go net/http, direct",
 }
 MODE_TITLE = {
     "pinned": "one worker, servers pinned to core 0, load generator to core 1",
@@ -41,6 +52,8 @@ MODE_TITLE = {
 
 
 def label(server, case):
+    if case == "proxy" and server in PROXY_LABEL:
+        return PROXY_LABEL[server]
     if server.startswith("nginx") and case == "json":
         return SERVER_LABEL[server] + " → Go"
     return SERVER_LABEL.get(server, server)
@@ -71,6 +84,7 @@ def load(path):
     runs = defaultdict(dict)   # (mode, case, server, depth) -> rep -> row
     rss = defaultdict(list)    # (mode, server) -> [(role, hwm, rss)]
     idle, waits, notes = [], [], []
+    pcpu = defaultdict(dict)   # (mode, server) -> rep -> proxy-only CPU µs/req
     with open(path) as f:
         for line in f:
             parts = line.rstrip("\n").split("\t")
@@ -88,9 +102,12 @@ def load(path):
                 idle.append(parts[1:7])
             elif kind == "wait":
                 waits.append(parts[1:8])
+            elif kind == "pcpu":
+                mode, server, rep, cpu = parts[1:5]
+                pcpu[(mode, server)][int(rep)] = float(cpu)
             elif kind == "note" and parts[1] not in notes:
                 notes.append(parts[1])
-    return runs, rss, idle, waits, notes
+    return runs, rss, idle, waits, notes, pcpu
 
 
 def ratio_cell(runs, key, server):
@@ -144,6 +161,26 @@ def cases_table(runs, mode, depth, out):
     out.append("")
 
 
+def proxy_ratios(runs, pcpu, mode, out):
+    """The proxy case: hearth ÷ nginx for requests/s and for CPU µs/req, per repetition."""
+    hearth = runs.get((mode, "proxy", "hearth", 1), {})
+    nginx = runs.get((mode, "proxy", "nginx", 1), {})
+    reps = [r for r in hearth if r in nginx and nginx[r]["rps"] > 0 and nginx[r]["cpu"] > 0]
+    if not reps:
+        return
+    rps = spread([hearth[r]["rps"] / nginx[r]["rps"] for r in reps], ratio)
+    cpu = spread([hearth[r]["cpu"] / nginx[r]["cpu"] for r in reps], ratio)
+    out.append(f"Proxy case, hearthd → Go ÷ nginx → Go (keepalive): requests/s {rps}; "
+               f"CPU µs/req (proxy + Go) {cpu} (below 1: hearth spends less).")
+    mine, theirs = pcpu.get((mode, "hearth"), {}), pcpu.get((mode, "nginx"), {})
+    both = [r for r in mine if r in theirs and theirs[r] > 0]
+    if both:
+        out.append(f"The proxy's own CPU µs/req (without Go's): hearthd {spread([mine[r] for r in both], lambda x: f'{x:.1f}')}, "
+                   f"nginx {spread([theirs[r] for r in both], lambda x: f'{x:.1f}')}; "
+                   f"hearthd ÷ nginx {spread([mine[r] / theirs[r] for r in both], ratio)}.")
+    out.append("")
+
+
 def memory_table(rss, out):
     if not rss:
         return
@@ -187,7 +224,7 @@ def wait_table(waits, out):
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
-    runs, rss, idle, waits, notes = load(sys.argv[1])
+    runs, rss, idle, waits, notes, pcpu = load(sys.argv[1])
     with open(sys.argv[2]) as f:
         machine = [line.strip() for line in f if line.strip()]
     out = ["# hearth benchmark", ""]
@@ -202,6 +239,7 @@ def main():
                    "(nginx → Go: both) from /proc, divided by requests.")
         out.append("")
         cases_table(runs, mode, 1, out)
+        proxy_ratios(runs, pcpu, mode, out)
         depths = sorted({k[3] for k in runs if k[0] == mode and k[3] > 1})
         for depth in depths:
             out += [f"### {mode}, wrk pipelining {depth} requests per connection", ""]

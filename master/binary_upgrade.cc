@@ -139,6 +139,13 @@ std::vector<std::string> LineBuffer::feed(const char* data, size_t size) {
   return lines;
 }
 
+std::string LineBuffer::take_partial() {
+  std::string rest = std::move(partial_);
+  partial_.clear();
+  skipping_ = false;
+  return rest;
+}
+
 // --- the old master's side ---------------------------------------------------
 
 NewBinary::~NewBinary() { close_link(); }

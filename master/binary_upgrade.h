@@ -49,6 +49,9 @@ class LineBuffer {
  public:
   static constexpr size_t kMaxLine = 1024;
   std::vector<std::string> feed(const char* data, size_t size);
+  // The text after the last newline (cut like a line), and forgets it: the
+  // last line of a stream that ended without one.
+  std::string take_partial();
 
  private:
   std::string partial_;

@@ -54,13 +54,14 @@ void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOC
 
 }  // namespace
 
-Master::Master(CommandLine cl, Config config, int listen_fd, StatusTable* table, PidFileClaim* pid_file,
-               std::unique_ptr<OldMaster> old_master)
+Master::Master(CommandLine cl, Config config, int listen_fd, StatusTable* table, AppInstanceTable* app_table,
+               PidFileClaim* pid_file, std::unique_ptr<OldMaster> old_master)
     : cl_(std::move(cl)),
       config_(std::move(config)),
       listen_fd_(listen_fd),
       table_(table),
       pid_file_(pid_file),
+      apps_(app_table),
       slots_(StatusTable::kMaxSlots + 1),
       workers_(clamp_workers(config_.workers)),
       old_master_(std::move(old_master)) {
@@ -78,12 +79,14 @@ int Master::run() {
   set_process_status_table(table_);
   publish_master();
   write_first_reload_status();
+  start_app_instances();
   spdlog::info("master (pid {}) starting {} worker{}", getpid(), workers_, workers_ == 1 ? "" : "s");
   while (!done()) {
     wait_for_events();
     handle_signals();
     read_channels();
     reap_workers();
+    apps_.tick();
     kill_stale_workers();
     advance_reload();
     advance_upgrade();
@@ -94,6 +97,39 @@ int Master::run() {
   return 0;
 }
 
+// Before the first worker: a worker that is up before the app would answer
+// 502. Bounded by start_timeout; instances late by then keep being
+// restarted while the workers start. A stop signal ends the wait (and is
+// acted on by the main loop, with the signals that came with it).
+void Master::start_app_instances() {
+  const UpstreamConfig& u = config_.upstream;
+  if (!u.supervised()) return;
+  apps_.start(u);
+  auto deadline = Clock::now() + Ms(u.start_timeout_ms);
+  bool stop = false;
+  while (!apps_.all_ready() && !stop && Clock::now() < deadline) {
+    wait_for_events();
+    stop = defer_signals();
+    reap_workers();
+    apps_.tick();
+    advance_upgrade();  // an old master that died meanwhile is taken over from
+  }
+  if (!apps_.all_ready() && !stop) {
+    spdlog::error("only {} of {} app instances ready after {}; starting the workers anyway", apps_.ready_count(),
+                  apps_.wanted(), seconds_text(u.start_timeout_ms));
+  }
+}
+
+// Keeps the signals for handle_signals(); true when one asks to stop.
+bool Master::defer_signals() {
+  bool stop = false;
+  for (int sig : signals_.take()) {
+    deferred_signals_.push_back(sig);
+    stop = stop || sig == SIGTERM || sig == SIGQUIT || sig == SIGINT;
+  }
+  return stop;
+}
+
 // --- the main loop's steps --------------------------------------------------
 
 void Master::wait_for_events() {
@@ -102,6 +138,7 @@ void Master::wait_for_events() {
   fds.push_back({signals_.fd(), POLLIN, 0});
   if (upgrade_ && upgrade_->binary.fd() >= 0) fds.push_back({upgrade_->binary.fd(), POLLIN, 0});
   if (old_master_ && old_master_->fd() >= 0) fds.push_back({old_master_->fd(), POLLIN, 0});
+  apps_.add_poll_fds(&fds);
   for (const auto& entry : children_) {
     if (entry.second.fd >= 0) fds.push_back({entry.second.fd, POLLIN, 0});
   }
@@ -110,7 +147,10 @@ void Master::wait_for_events() {
 }
 
 void Master::handle_signals() {
-  for (int sig : signals_.take()) {
+  std::vector<int> taken = std::move(deferred_signals_);
+  deferred_signals_.clear();
+  for (int sig : signals_.take()) taken.push_back(sig);
+  for (int sig : taken) {
     switch (sig) {
       case SIGHUP: begin_reload(); break;
       case SIGTERM:
@@ -212,6 +252,7 @@ void Master::manage_workers() {
 }
 
 void Master::advance_stop() {
+  if (stopping_ && children_.empty()) apps_.stop_all();
   if (!stopping_ || killed_all_ || children_.empty() || Clock::now() < stop_deadline_) return;
   spdlog::warn("{} worker{} still running at the stop deadline, killing", children_.size(),
                children_.size() == 1 ? "" : "s");
@@ -272,6 +313,7 @@ void Master::become_worker(int slot, uint64_t generation, const Config& config, 
   // A link to another master in a worker would keep it from seeing EOF when we die.
   if (upgrade_) upgrade_->binary.close_link();
   if (old_master_) old_master_->close_link();
+  apps_.close_fds_in_child();
   std::string error;
   if (!open_logs(config.log, "worker " + std::to_string(slot), &error)) {
     spdlog::error("worker {}: {}", slot, error);
@@ -434,8 +476,9 @@ int Master::ready_workers() const {
   return ready;
 }
 
-// Not a worker: the new binary of an upgrade, or one we gave up on.
+// Not a worker: an app instance, the new binary of an upgrade, or one we gave up on.
 void Master::on_other_child_exit(pid_t pid, int status) {
+  if (apps_.on_exit(pid, status)) return;
   if (upgrade_ && pid == upgrade_->binary.pid()) {
     upgrade_->binary.on_exit(status);
   } else if (pid == successor_) {
@@ -518,6 +561,8 @@ void Master::commit_reload() {
   }
   publish_master();
   for (int slot = 1; slot <= std::max(old_workers, workers_); slot++) publish_slot(slot);
+  // The new workers serve; now the app rolls (its own outcome is logged).
+  apps_.reload(config_.upstream);
   finish_reload(true, fmt::format("generation {} serving", generation_));
 }
 

@@ -3,9 +3,13 @@
 // gunicorn's arbiter:
 //
 //   wait (poll on the signal pipe, ~100 ms) -> act on queued signals ->
-//   read worker channels -> reap the dead -> kill the hung ->
-//   advance a reload -> advance a binary upgrade -> spawn back to N ->
-//   advance a stop
+//   read worker channels -> reap the dead -> tend the app instances ->
+//   kill the hung -> advance a reload -> advance a binary upgrade ->
+//   spawn back to N -> advance a stop
+//
+// With upstream.command the master also runs the app's instances
+// (master/app_instances.h): started and ready before the first worker,
+// rolled on reload, stopped once the workers are gone.
 //
 // Signals: HUP reload, TERM/QUIT graceful stop, INT fast stop, USR1 reopen
 // logs, USR2 binary upgrade (master/binary_upgrade.h), TTIN/TTOU one worker
@@ -23,11 +27,13 @@
 #include <vector>
 
 #include "ipc/frame.h"
+#include "master/app_instances.h"
 #include "master/binary_upgrade.h"
 #include "master/pid_file.h"
 #include "master/restart_backoff.h"
 #include "master/signal_queue.h"
 #include "master/command_line.h"
+#include "shared/app_instance_table.h"
 #include "shared/config.h"
 #include "shared/status_table.h"
 
@@ -36,14 +42,14 @@ namespace hearth {
 class Master {
  public:
   // `listen_fd` is bound and listening; the master never closes it while it
-  // runs (a reload to a new address replaces it). `table` and `pid_file`
-  // must outlive the master; while the master holds the pid file's claim,
+  // runs (a reload to a new address replaces it). `table`, `app_table`
+  // and `pid_file` must outlive the master; while the master holds the pid file's claim,
   // the status files beside it receive each reload's and upgrade's outcome.
   // `old_master` is set when a binary upgrade started this master: the
   // master it replaces, which hands the pid file over once our workers are
   // all READY (until then this master writes none of the files).
-  Master(CommandLine cl, Config config, int listen_fd, StatusTable* table, PidFileClaim* pid_file,
-         std::unique_ptr<OldMaster> old_master = nullptr);
+  Master(CommandLine cl, Config config, int listen_fd, StatusTable* table, AppInstanceTable* app_table,
+         PidFileClaim* pid_file, std::unique_ptr<OldMaster> old_master = nullptr);
   Master(const Master&) = delete;
   Master& operator=(const Master&) = delete;
 
@@ -106,7 +112,10 @@ class Master {
   void advance_upgrade();
   void manage_workers();
   void advance_stop();
-  bool done() const { return stopping_ && children_.empty(); }
+  // The app instances stop after the workers, which may be proxying to them.
+  bool done() const { return stopping_ && children_.empty() && apps_.stopped(); }
+  void start_app_instances();
+  bool defer_signals();
 
   // Workers.
   void spawn_worker(int slot, uint64_t generation, const Config& config, int listen_fd);
@@ -155,6 +164,8 @@ class Master {
   StatusTable* table_;
   PidFileClaim* pid_file_;
   SignalQueue signals_;
+  std::vector<int> deferred_signals_;  // taken while the app instances started, acted on after
+  AppInstances apps_;
   std::map<pid_t, Child> children_;
   std::vector<Slot> slots_;           // index 1..StatusTable::kMaxSlots
   int workers_;                       // N: slots the serving generation fills

@@ -21,6 +21,7 @@
 #include "master/open_file_limit.h"
 #include "master/master.h"
 #include "master/pid_file.h"
+#include "shared/app_instance_table.h"
 #include "shared/status_table.h"
 #include "worker/worker_main.h"
 
@@ -184,6 +185,11 @@ int run_master(const CommandLine& cl, const Config& config) {
   if (listen_fd < 0) return fail(error);
   auto table = StatusTable::create(&error);
   if (!table) return fail(error);
+  // Always made, even without upstream.command: a reload may add one, and
+  // only workers forked after the mapping see it.
+  auto app_table = AppInstanceTable::create(&error);
+  if (!app_table) return fail(error);
+  set_process_app_instance_table(app_table.get());
   // A new master of an upgrade is where the old one was: detached already if a daemon.
   Daemon daemon;
   if (config.supervisor.daemon && !inherited.upgrading() && !daemon.detach(&error)) return fail(error);
@@ -194,12 +200,15 @@ int run_master(const CommandLine& cl, const Config& config) {
     return 1;
   }
   daemon.started();
-  Master master(cl, config, listen_fd, table.get(), &files, std::move(old_master));
+  Master master(cl, config, listen_fd, table.get(), app_table.get(), &files, std::move(old_master));
   return master.run();
 }
 
 int run_single(const Config& config) {
   ensure_open_file_limit(config);
+  if (config.upstream.supervised()) {
+    spdlog::warn("--single runs no app instances: upstream.command is ignored (use upstream.servers)");
+  }
   std::string error;
   int listen_fd = bind_listen_socket(config, &error);
   if (listen_fd < 0) {

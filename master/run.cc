@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <string>
 
+#include "master/app_command.h"
 #include "master/binary_upgrade.h"
 #include "master/command_line.h"
 #include "master/master_main.h"
@@ -22,7 +23,19 @@ int test_config(const CommandLine& cl) {
   Config config;
   std::string error;
   std::string file = cl.config_path.empty() ? "(built-in defaults)" : cl.config_path;
-  if (!load_effective_config(cl, &config, &error)) {
+  bool ok = load_effective_config(cl, &config, &error);
+  // The loader leaves the command's program to the master (a missing one
+  // shows in each instance's exit line); -t looks for it, as nginx -t
+  // opens the files it names.
+  if (ok && config.upstream.supervised()) {
+    const UpstreamConfig& u = config.upstream;
+    std::string problem;
+    if (resolve_executable(u.command[0], u.directory, command_search_path(u), &problem).empty()) {
+      error = file + ": upstream.command: " + problem;
+      ok = false;
+    }
+  }
+  if (!ok) {
     fprintf(stderr, "hearth: %s\nhearth: configuration file %s test failed\n", error.c_str(), file.c_str());
     return 1;
   }

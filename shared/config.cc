@@ -407,6 +407,15 @@ bool check_route_path(const std::string& path, std::string* error) {
   return ok;
 }
 
+// upstream.ready goes into a request line as it is: "/" and a query are
+// fine, anything that would break the line is not.
+bool check_request_target(const std::string& target, std::string* error) {
+  bool ok = !target.empty() && target[0] == '/' && target.size() <= 1024;
+  for (char c : target) ok = ok && static_cast<unsigned char>(c) > ' ' && static_cast<unsigned char>(c) < 0x7f;
+  if (!ok) *error = "expected a path such as \"/health\" (no spaces or control characters), got " + quote(target);
+  return ok;
+}
+
 bool is_token_char(char c) {
   return isalnum(static_cast<unsigned char>(c)) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
 }
@@ -470,6 +479,9 @@ class Loader {
   bool read_gzip(const Node& node);
   bool read_websocket(const Node& node);
   bool read_app(const Node& node);
+  bool read_upstream(const Node& node);
+  bool read_upstream_servers(const Node& node);
+  bool read_environment(const Node& node);
   bool read_response_headers(const Node& node);
   bool read_status(const Node& node);
   bool read_allow_list(const Node& node, AddressAllowList* out);
@@ -582,6 +594,7 @@ bool Loader::read_top_level(const Node& node) {
       {"gzip", [&](const Node& n) { return read_gzip(n); }},
       {"websocket", [&](const Node& n) { return read_websocket(n); }},
       {"app", [&](const Node& n) { return read_app(n); }},
+      {"upstream", [&](const Node& n) { return read_upstream(n); }},
       {"status", [&](const Node& n) { return read_status(n); }},
       {"drills", [&](const Node& n) { return read_bool(n, &c.drills); }},
       {"response_headers", [&](const Node& n) { return read_response_headers(n); }},
@@ -755,6 +768,87 @@ bool Loader::read_app(const Node& node) {
       // libuv's pool holds at most 1024 threads.
       {"threads", [&](const Node& n) { return read_integer(n, 1, 1024, &a.threads); }},
   });
+}
+
+bool Loader::read_upstream(const Node& node) {
+  UpstreamConfig& u = config_->upstream;
+  u.directory = folder_;
+  return read_fields(node, {
+      {"servers", [&](const Node& n) { return read_upstream_servers(n); }},
+      {"command", [&](const Node& n) {
+         if (!read_string_list(n, &u.command)) return false;
+         if (u.command.empty() || u.command[0].empty()) return fail(n.path, "expected a program and its arguments");
+         return true;
+       }},
+      {"instances", [&](const Node& n) { return read_integer(n, 1, UpstreamConfig::kMaxInstances, &u.instances); }},
+      {"ready", [&](const Node& n) {
+         std::string error;
+         if (!read_string(n, &u.ready)) return false;
+         if (!u.ready.empty() && !check_request_target(u.ready, &error)) return fail(n.path, error);
+         return true;
+       }},
+      {"directory", [&](const Node& n) {
+         std::string text, error;
+         if (!read_string(n, &text)) return false;
+         if (!resolve_folder(resolve_against(folder_, text), &u.directory, &error)) return fail(n.path, error);
+         return true;
+       }},
+      {"environment", [&](const Node& n) { return read_environment(n); }},
+      {"output", [&](const Node& n) {
+         if (n.value == "error_log" || n.value == "off") {
+           u.output = n.value.get<std::string>();
+           return true;
+         }
+         if (!n.value.is_string() || n.value == "") return expected(n, "\"error_log\", \"off\" or a file path");
+         return read_path(n, &u.output);
+       }},
+      {"start_timeout", [&](const Node& n) { return read_seconds(n, false, &u.start_timeout_ms); }},
+      {"drain_timeout", [&](const Node& n) { return read_seconds(n, true, &u.drain_timeout_ms); }},
+      {"stop_timeout", [&](const Node& n) { return read_seconds(n, true, &u.stop_timeout_ms); }},
+      {"connect_timeout", [&](const Node& n) { return read_seconds(n, false, &u.connect_timeout_ms); }},
+      {"first_byte_timeout", [&](const Node& n) { return read_seconds(n, false, &u.first_byte_timeout_ms); }},
+      {"read_timeout", [&](const Node& n) { return read_seconds(n, false, &u.read_timeout_ms); }},
+      {"send_timeout", [&](const Node& n) { return read_seconds(n, false, &u.send_timeout_ms); }},
+      {"keepalive", [&](const Node& n) { return read_integer(n, 0, 10000, &u.keepalive); }},
+      {"keepalive_timeout", [&](const Node& n) { return read_seconds(n, false, &u.keepalive_timeout_ms); }},
+      {"tries", [&](const Node& n) { return read_integer(n, 1, 100, &u.tries); }},
+      {"retry_timeout", [&](const Node& n) { return read_seconds(n, true, &u.retry_timeout_ms); }},
+      {"fail_timeout", [&](const Node& n) { return read_seconds(n, true, &u.fail_timeout_ms); }},
+      {"max_body", [&](const Node& n) { return read_size(n, 0, &u.max_body_bytes); }},
+  });
+}
+
+bool Loader::read_upstream_servers(const Node& node) {
+  if (!node.value.is_array()) return expected(node, "a list of \"HOST:PORT\" or \"unix:/path\" addresses");
+  std::vector<UpstreamAddress> servers;
+  for (size_t i = 0; i < node.value.size(); i++) {
+    Node item = child(node, "[" + std::to_string(i) + "]", node.value[i]);
+    std::string text, error;
+    UpstreamAddress address;
+    if (!read_string(item, &text)) return false;
+    if (!parse_upstream_address(text, &address, &error)) return fail(item.path, error);
+    servers.push_back(address);
+  }
+  config_->upstream.servers = servers;
+  return true;
+}
+
+bool Loader::read_environment(const Node& node) {
+  if (!node.value.is_object()) return expected(node, "an object of \"NAME\": \"value\"");
+  std::vector<std::pair<std::string, std::string>> variables;
+  for (const auto& item : node.value.items()) {
+    Node member = child(node, item.key(), item.value());
+    std::string value;
+    if (!read_string(member, &value)) return false;
+    const std::string& name = item.key();
+    if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos ||
+        value.find('\0') != std::string::npos) {
+      return fail(member.path, "not a valid environment variable");
+    }
+    variables.emplace_back(name, value);
+  }
+  config_->upstream.environment = variables;
+  return true;
 }
 
 bool Loader::read_response_headers(const Node& node) {
@@ -1049,6 +1143,15 @@ bool load_config(const std::string& path, Config* out, std::string* error) {
     *error = path + ": cannot load: " + e.what();
     return false;
   }
+}
+
+}  // namespace hearth
+
+namespace hearth {
+
+bool UpstreamConfig::uses_socket() const {
+  return std::any_of(command.begin(), command.end(),
+                     [](const std::string& arg) { return arg.find("{socket}") != std::string::npos; });
 }
 
 }  // namespace hearth

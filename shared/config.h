@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "shared/address_allow_list.h"
+#include "shared/upstream_address.h"
 
 namespace hearth {
 
@@ -75,6 +76,37 @@ struct AppConfig {
   int threads = 4;                      // offload() pool per worker (libuv's thread pool)
 };
 
+// The app behind hearth (docs/UPSTREAM.md): servers hearth proxies what
+// no file and no C++ route answers to, and the processes it runs itself.
+struct UpstreamConfig {
+  std::vector<UpstreamAddress> servers;          // running servers, as configured
+  std::vector<std::string> command;              // argv of supervised instances; empty = none
+  int instances = 1;
+  std::string ready;                             // HTTP path polled; "" = the port accepting
+  std::string directory;                         // the command's working directory
+  std::vector<std::pair<std::string, std::string>> environment;
+  std::string output = "error_log";              // "error_log", "off" or a file path
+  uint64_t start_timeout_ms = 30000;
+  uint64_t drain_timeout_ms = 30000;
+  uint64_t stop_timeout_ms = 5000;
+  uint64_t connect_timeout_ms = 5000;
+  uint64_t first_byte_timeout_ms = 60000;
+  uint64_t read_timeout_ms = 60000;
+  uint64_t send_timeout_ms = 60000;
+  int keepalive = 32;                            // idle pooled connections per server per worker
+  uint64_t keepalive_timeout_ms = 60000;
+  int tries = 3;
+  uint64_t retry_timeout_ms = 10000;
+  uint64_t fail_timeout_ms = 10000;
+  uint64_t max_body_bytes = 100 << 20;
+  static constexpr int kMaxInstances = 64;
+
+  bool enabled() const { return !servers.empty() || !command.empty(); }
+  bool supervised() const { return !command.empty(); }
+  // The command listens on a unix socket ({socket}) rather than a port.
+  bool uses_socket() const;
+};
+
 struct StatusConfig {
   std::string path;                                       // "" = no status route
   AddressAllowList allow = AddressAllowList::loopback();
@@ -99,6 +131,7 @@ struct Config {
   WebSocketConfig websocket;
   StatusConfig status;
   AppConfig app;
+  UpstreamConfig upstream;
   bool drills = false;                  // /debug/* crash routes, for status.allow clients
   std::vector<std::pair<std::string, std::string>> response_headers; // added to every response
 };

@@ -12,6 +12,8 @@
 #include "worker/routes/drill_routes.h"
 #include "worker/http/listener.h"
 #include "worker/static/static_files.h"
+#include "worker/upstream/upstream.h"
+#include "shared/app_instance_table.h"
 
 namespace hearth {
 
@@ -60,6 +62,9 @@ Worker::Worker(const Config& config, WorkerIdentity id) : config_(config), id_(i
   uv_timer_start(&trim_timer_, trim_timer_cb, kTrimCheckMs, kTrimCheckMs);
   uv_unref(reinterpret_cast<uv_handle_t*>(&trim_timer_));
   static_files_ = std::make_unique<StaticFiles>(config_, mime_);
+  if (config_.upstream.enabled()) {
+    upstream_ = std::make_unique<Upstream>(this, config_.upstream, process_app_instance_table());
+  }
   listener_ = std::make_unique<Listener>(this);
   if (const App* app = installed_app()) add_app_routes(*app, &router_);
   if (config_.drills) register_drill_routes(router_);
@@ -82,6 +87,7 @@ bool Worker::listen(int listen_fd) {
 int Worker::run() {
   uv_run(&loop_, UV_RUN_DEFAULT);
   cancel_all_timers();  // what their callbacks hold (Replies too) goes now
+  if (upstream_) upstream_->close_idle();
   for (auto& hook : stop_hooks_) hook();
   close_loop();
   return 0;

@@ -24,6 +24,7 @@ namespace hearth {
 class Connection;
 class Listener;
 class StaticFiles;
+class Upstream;
 
 class Worker {
  public:
@@ -61,6 +62,8 @@ class Worker {
   WorkerIdentity identity() const { return id_; }
   Router& router() { return router_; }
   StaticFiles& static_files() { return *static_files_; }
+  // The upstream proxy, or null when none is configured.
+  Upstream* upstream() { return upstream_.get(); }
   const GzipFilter& gzip_filter() const { return gzip_filter_; }
   const std::string& date_now() { return date_.now(); }
 
@@ -93,6 +96,7 @@ class Worker {
   DateCache date_;
   GzipFilter gzip_filter_{config_.gzip};
   std::unique_ptr<StaticFiles> static_files_;
+  std::unique_ptr<Upstream> upstream_;
   std::unique_ptr<Listener> listener_;
   std::vector<std::function<void()>> stop_hooks_;
   Connection* connections_ = nullptr;  // intrusive list

@@ -71,6 +71,26 @@ async def echo(port):
             check(e.rcvd is not None and e.rcvd.code == 1009, "oversize message closed with 1009 (%s)" % e)
 
 
+async def upstream_echo(port):
+    """Echo through hearth's proxy to the upstream app's /socket
+    (tests/upstream/upstream_app.go), tunnelled once it answered 101."""
+    async with websockets.connect(url(port, "/socket"), max_size=2 * 1024 * 1024, compression=None) as ws:
+        await ws.send("hello through hearth")
+        check(await recv(ws) == "hello through hearth", "text echo through the tunnel")
+        data = bytes(i % 251 for i in range(200 * 1024))
+        await ws.send(data)
+        got = await recv(ws)
+        check(isinstance(got, bytes) and got == data, "binary echo of 200 KiB through the tunnel")
+        await ws.send(["frag", "men", "ted"])
+        check(await recv(ws) == "fragmented", "fragmented message through the tunnel")
+        pong = await ws.ping(b"ping through")
+        await asyncio.wait_for(pong, TIMEOUT)
+        check(True, "ping answered with pong through the tunnel")
+        await ws.close(4000, "done here")
+        check(ws.close_code == 4000 and ws.close_reason == "done here",
+              "close 4000 echoed through the tunnel (got %s %r)" % (ws.close_code, ws.close_reason))
+
+
 async def concurrent(port, count=100, messages=10):
     async def one(i):
         async with websockets.connect(url(port, "/socket"), compression=None) as ws:
@@ -166,7 +186,8 @@ def main():
         fail("usage: websocket_client.py SCENARIO PORT [ARGS]")
     scenario, port = sys.argv[1], int(sys.argv[2])
     args = [int(a) for a in sys.argv[3:]]
-    scenarios = {"echo": echo, "concurrent": concurrent, "chat": chat, "crash": crash, "reload": reload}
+    scenarios = {"echo": echo, "concurrent": concurrent, "chat": chat, "crash": crash, "reload": reload,
+                 "upstream_echo": upstream_echo}
     if scenario not in scenarios:
         fail("unknown scenario " + scenario)
     try:

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cctype>
@@ -28,6 +29,7 @@ std::string lower(std::string s) {
 
 struct ParseState {
   HttpResponse* out = nullptr;
+  const Client::BodySink* sink = nullptr;  // null: the body goes to out->body
   std::string field;
   bool in_value = false;
   bool done = false;
@@ -51,7 +53,9 @@ int on_value(llhttp_t* p, const char* at, size_t len) {
 }
 
 int on_body(llhttp_t* p, const char* at, size_t len) {
-  static_cast<ParseState*>(p->data)->out->body.append(at, len);
+  auto* s = static_cast<ParseState*>(p->data);
+  if (s->sink != nullptr) (*s->sink)(at, len);
+  else s->out->body.append(at, len);
   return 0;
 }
 
@@ -97,6 +101,22 @@ bool Client::connect(int port, int timeout_ms, int receive_buffer) {
   return true;
 }
 
+bool Client::connect_unix(const std::string& path, int timeout_ms) {
+  close();
+  sockaddr_un addr{};
+  if (path.size() >= sizeof addr.sun_path) return false;
+  fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  addr.sun_family = AF_UNIX;
+  path.copy(addr.sun_path, path.size());
+  timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+  setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close();
+    return false;
+  }
+  return true;
+}
+
 bool Client::send(const std::string& bytes) {
   size_t off = 0;
   while (off < bytes.size()) {
@@ -108,6 +128,14 @@ bool Client::send(const std::string& bytes) {
 }
 
 bool Client::read_response(HttpResponse* out, int timeout_ms, bool head_request) {
+  return read_one(out, timeout_ms, head_request, nullptr);
+}
+
+bool Client::read_response_streaming(HttpResponse* out, const BodySink& on_body, int timeout_ms) {
+  return read_one(out, timeout_ms, false, &on_body);
+}
+
+bool Client::read_one(HttpResponse* out, int timeout_ms, bool head_request, const BodySink* sink) {
   *out = HttpResponse();
   auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
   llhttp_settings_t settings;
@@ -121,15 +149,18 @@ bool Client::read_response(HttpResponse* out, int timeout_ms, bool head_request)
   llhttp_init(&parser, HTTP_RESPONSE, &settings);
   ParseState state;
   state.out = out;
+  state.sink = sink;
   parser.data = &state;
-  for (int rounds = 0; rounds < 100000; rounds++) {
+  // Bounded all the same: each round is one read (a streamed body may be 100s of MiB).
+  const int max_rounds = sink != nullptr ? 10000000 : 100000;
+  for (int rounds = 0; rounds < max_rounds; rounds++) {
     // 1xx responses are skipped: the caller wants the final answer.
     if (!buffered_.empty()) {
       llhttp_errno_t err = llhttp_execute(&parser, buffered_.data(), buffered_.size());
       if (state.done) {
         size_t used = err == HPE_PAUSED ? llhttp_get_error_pos(&parser) - buffered_.data() : buffered_.size();
         buffered_.erase(0, used);
-        if (out->status >= 100 && out->status < 200) return read_response(out, remaining_ms(deadline), head_request);
+        if (out->status >= 100 && out->status < 200) return read_one(out, remaining_ms(deadline), head_request, sink);
         return true;
       }
       if (err != HPE_OK) return false;

@@ -1,13 +1,17 @@
 #include "tests/support/process_tools.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -92,6 +96,104 @@ void kill_process_tree(pid_t pid) {
   if (pid <= 0 || !process_exists(pid)) return;
   for (pid_t child : children_of(pid)) kill(child, SIGKILL);
   kill(pid, SIGKILL);
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (pid_ > 0) stop(SIGKILL, 5000);
+}
+
+bool BackgroundProcess::start(const std::string& binary, const std::vector<std::string>& args,
+                              const std::string& output_path,
+                              const std::vector<std::pair<std::string, std::string>>& env) {
+  output_path_ = output_path;
+  int probe[2];  // closed by exec (CLOEXEC); a byte in it means exec failed
+  if (pipe2(probe, O_CLOEXEC) != 0) return false;
+  pid_t pid = fork();
+  if (pid < 0) {
+    ::close(probe[0]);
+    ::close(probe[1]);
+    return false;
+  }
+  if (pid == 0) {
+    setpgid(0, 0);
+    int fd = open(output_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, STDOUT_FILENO);
+      dup2(fd, STDERR_FILENO);
+    }
+    for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
+    std::vector<std::string> argv_s = {binary};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
+    char failed = 1;
+    (void)!write(probe[1], &failed, 1);
+    _exit(127);
+  }
+  ::close(probe[1]);
+  char byte;
+  ssize_t n;
+  do n = read(probe[0], &byte, 1);
+  while (n < 0 && errno == EINTR);
+  ::close(probe[0]);
+  pid_ = pid;
+  if (n > 0) {
+    stop(SIGKILL);
+    return false;
+  }
+  return true;
+}
+
+std::string BackgroundProcess::output() const { return read_file(output_path_); }
+
+bool BackgroundProcess::running() {
+  if (pid_ <= 0) return false;
+  int status;
+  if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    pid_ = -1;
+    return false;
+  }
+  return true;
+}
+
+int BackgroundProcess::stop(int sig, int timeout_ms) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, sig);
+  int status = 0;
+  bool exited = eventually(timeout_ms, [&] { return waitpid(pid_, &status, WNOHANG) == pid_; });
+  if (!exited) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &status, 0);
+  }
+  pid_ = -1;
+  return exited ? status : -1;
+}
+
+int free_tcp_port() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
+}
+
+long resident_kb(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.compare(0, 6, "VmRSS:") == 0) return std::stol(line.substr(6));
+  }
+  return -1;
 }
 
 nlohmann::json fetch_status(int port) {

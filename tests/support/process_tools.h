@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -46,6 +47,38 @@ class ProcessTreeGuard {
  private:
   pid_t pid_;
 };
+
+// A program running beside the test (a server it talks to), in its own
+// process group, stdout and stderr into a file. SIGKILLed by pid and reaped
+// when the object goes, pass or fail.
+class BackgroundProcess {
+ public:
+  BackgroundProcess() = default;
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  // Starts `binary args...` with `env` added to (or replacing in) the
+  // environment. False when it could not be forked or exec'd.
+  bool start(const std::string& binary, const std::vector<std::string>& args, const std::string& output_path,
+             const std::vector<std::pair<std::string, std::string>>& env = {});
+  pid_t pid() const { return pid_; }
+  std::string output() const;
+  // True while it runs (reaps it once it has exited).
+  bool running();
+  // Sends `sig`, waits up to `timeout_ms` for the exit, then SIGKILLs.
+  // Returns the wait status, or -1 when it had to be killed.
+  int stop(int sig, int timeout_ms = 5000);
+
+ private:
+  pid_t pid_ = -1;
+  std::string output_path_;
+};
+
+// A TCP port on 127.0.0.1 that was free a moment ago (bound to 0, closed).
+int free_tcp_port();
+// The resident memory (VmRSS) of `pid`, kB; -1 when it cannot be read.
+long resident_kb(pid_t pid);
 
 // GET /status parsed; a null json when it failed. The server's config needs
 // a `status` section (off by default), as use_supervisor_config sets.

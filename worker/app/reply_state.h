@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include <hearth/reply.h>
@@ -17,6 +18,8 @@
 #include <hearth/response.h>
 
 namespace hearth {
+
+class UpstreamSocket;
 
 // Implemented by Connection; every call comes from the loop thread.
 class ReplySink {
@@ -34,6 +37,15 @@ class ReplySink {
   // (sent or not).
   virtual void reply_created(ReplyState* state) = 0;
   virtual void reply_released(ReplyState* state) = 0;
+
+  // The upstream proxy's (worker/upstream/): an interim 1xx head before
+  // the answer; the request body's reading paused or resumed (the upstream
+  // is slow to take it); and the switch to a tunnel after a 101, `head`
+  // written first. False: the connection cannot (it is gone); the caller
+  // closes `socket`.
+  virtual void reply_interim(ReplyState* state, std::string head) = 0;
+  virtual void pause_request_body(ReplyState* state, bool paused) = 0;
+  virtual bool reply_upgrade(ReplyState* state, std::string head, UpstreamSocket* socket) = 0;
 };
 
 struct ReplyState : std::enable_shared_from_this<ReplyState> {
@@ -61,6 +73,8 @@ struct ReplyState : std::enable_shared_from_this<ReplyState> {
   const uint64_t timeout_ms; // the deadline from defer, or 0 for the config's
   bool streaming = false;    // the head went out; write()/end() follow
   bool wants_writable = false;
+  bool from_upstream = false;    // a proxied answer: sent as it came (only compressed)
+  bool compress_stream = false;  // its streamed body may be gzipped on the way
   std::function<void()> on_abort;
   std::function<void()> on_writable;
   Response scratch;

@@ -59,6 +59,8 @@ const char* status_reason(int status) {
   switch (status) {
     case 100: return "Continue";
     case 101: return "Switching Protocols";
+    case 102: return "Processing";
+    case 103: return "Early Hints";
     case 200: return "OK";
     case 201: return "Created";
     case 202: return "Accepted";
@@ -92,7 +94,9 @@ const char* status_reason(int status) {
     case 416: return "Range Not Satisfiable";
     case 417: return "Expectation Failed";
     case 421: return "Misdirected Request";
+    case 418: return "I'm a teapot";
     case 422: return "Unprocessable Content";
+    case 425: return "Too Early";
     case 426: return "Upgrade Required";
     case 428: return "Precondition Required";
     case 429: return "Too Many Requests";

@@ -1,5 +1,7 @@
 #include "worker/compress/gzip_filter.h"
 
+#include <cstdlib>
+
 #include "worker/compress/accept_encoding.h"
 #include "worker/compress/gzip_encoder.h"
 
@@ -71,6 +73,21 @@ void GzipFilter::apply(const Request& req, Response* res) const {
   res->headers.set("Content-Encoding", "gzip");
   res->headers.remove("Content-Length");
   if (const std::string* etag = res->headers.find("ETag")) res->headers.set("ETag", weak_etag(*etag));
+}
+
+bool GzipFilter::start_stream(const Request& req, Response* res) const {
+  if (!candidate(*res)) return false;
+  const std::string* type = res->headers.find("Content-Type");
+  if (type->compare(0, 17, "text/event-stream") == 0) return false;
+  add_vary_accept_encoding(&res->headers);
+  const std::string* length = res->headers.find("Content-Length");
+  if (length != nullptr && std::strtoull(length->c_str(), nullptr, 10) < config_.min_length) return false;
+  EncodingSet offer = EncodingSet().add(Encoding::kGzip);
+  if (choose_encoding(req.headers.find("Accept-Encoding"), offer) != Encoding::kGzip) return false;
+  res->headers.set("Content-Encoding", "gzip");
+  res->headers.remove("Content-Length");
+  if (const std::string* etag = res->headers.find("ETag")) res->headers.set("ETag", weak_etag(*etag));
+  return true;
 }
 
 }  // namespace hearth

@@ -29,6 +29,11 @@ class GzipFilter {
   // Applies the rules above to `res`, the answer to `req`.
   void apply(const Request& req, Response* res) const;
 
+  // The same rules for a body that streams (a proxied response): true when
+  // it is to be gzipped as it goes, with `res`'s headers changed for it.
+  // Event streams are not: compression would hold events back.
+  bool start_stream(const Request& req, Response* res) const;
+
   // True when a body of this type may be compressed on the fly.
   bool compressible(const std::string& content_type) const;
   const GzipConfig& config() const { return config_; }

@@ -10,6 +10,7 @@
 #include "worker/http/access_log_line.h"
 #include "worker/http/dispatch.h"
 #include "worker/http/error_page.h"
+#include "worker/compress/gzip_encoder.h"
 #include "worker/http/response_writer.h"
 #include "worker/websocket/websocket_link.h"
 #include "worker/worker.h"
@@ -108,6 +109,10 @@ void Connection::on_read(ssize_t nread, const uv_buf_t* buf) {
     websocket_->on_read(nread, buf->base);
     return;
   }
+  if (tunnel_ && !lingering_) {
+    on_tunnel_read(nread, buf->base);
+    return;
+  }
   if (nread < 0) {
     // EOF or reset. A response still being written is lost with the peer.
     close();
@@ -121,9 +126,11 @@ void Connection::on_read(ssize_t nread, const uv_buf_t* buf) {
 // Parses and answers every complete request in `data`, then writes the
 // answers in one go. Stops early when output must drain first.
 void Connection::process_input(const char* data, size_t len) {
+  bool outer = !processing_input_;
+  processing_input_ = true;
   size_t offset = 0;
   while (offset < len && !closing_ && !close_after_write_) {
-    if (paused_ || (reply_ != nullptr && !receiving_body_)) {
+    if (paused_ || body_paused_ || (reply_ != nullptr && !receiving_body_)) {
       hold_input(data + offset, len - offset);
       break;
     }
@@ -131,7 +138,12 @@ void Connection::process_input(const char* data, size_t len) {
     if (!process_one(data + offset, len - offset, &consumed)) break;
     offset += consumed;
   }
+  if (outer) processing_input_ = false;
   finish_batch();
+  if (outer && resume_after_input_) {
+    resume_after_input_ = false;
+    if (!closing_ && !body_paused_) resume_input();
+  }
 }
 
 // Feeds the parser; answers a finished request. Returns false to stop.
@@ -269,7 +281,7 @@ void Connection::finish_batch() {
     lingering_close();
     return;
   }
-  if (paused_ && reply_ == nullptr) {
+  if (paused_ && reply_ == nullptr && !body_paused_ && !tunnel_) {
     resume_input();
     return;
   }
@@ -279,6 +291,11 @@ void Connection::finish_batch() {
 void Connection::on_output_drained() {
   if (websocket_) {
     websocket_->on_output_drained();
+    return;
+  }
+  if (tunnel_) {
+    finish_batch();
+    if (tunnel_) tunnel_->client_drained();
     return;
   }
   finish_batch();
@@ -334,7 +351,7 @@ bool Connection::input_waiting() const {
 
 void Connection::update_timer() {
   const Limits& limits = worker_->config().limits;
-  if (lingering_) return;
+  if (lingering_ || tunnel_) return;
   if (reply_ != nullptr && out_.empty() && !receiving_body_) {
     set_reply_timer();
   } else if (!out_.empty()) {
@@ -433,6 +450,7 @@ void Connection::close() {
   if (closing_) return;
   closing_ = true;
   abort_reply();
+  tunnel_.reset();
   worker_->idle_connections().remove(this);
   out_.cancel();
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), close_cb);

@@ -14,10 +14,12 @@
 #include <hearth/response.h>
 
 #include "worker/app/reply_state.h"
+#include "worker/compress/gzip_encoder.h"
 #include "worker/http/idle_connections.h"
 #include "worker/http/output_queue.h"
 #include "worker/http/request_parser.h"
 #include "worker/http/response_writer.h"
+#include "worker/upstream/proxy_tunnel.h"
 
 namespace hearth {
 
@@ -25,7 +27,8 @@ class Worker;
 class WebSocketLink;
 struct Request;
 
-class Connection : public OutputQueue::Listener, public IdleNode, public ReplySink {
+
+class Connection : public OutputQueue::Listener, public IdleNode, public ReplySink, public ProxyTunnel::Client {
  public:
   // Accepts a pending connection from `server`. Returns null on failure.
   static Connection* accept(Worker* worker, uv_stream_t* server);
@@ -83,8 +86,20 @@ class Connection : public OutputQueue::Listener, public IdleNode, public ReplySi
   void reply_failed(ReplyState* state) override;
   void reply_released(ReplyState* state) override;
   void after_dispatch();
+  // The upstream proxy's part (worker/http/connection_upstream.cc).
+  void reply_interim(ReplyState* state, std::string head) override;
+  void pause_request_body(ReplyState* state, bool paused) override;
+  bool reply_upgrade(ReplyState* state, std::string head, UpstreamSocket* socket) override;
+  void tunnel_send(std::string bytes) override;
+  size_t tunnel_unsent() const override;
+  void tunnel_read_client(bool on) override;
+  void tunnel_closed() override;
+  void on_tunnel_read(ssize_t nread, const char* data);
+  void start_stream_compression();
+  std::string compress_piece(std::string_view piece, bool last);
   // A streaming route's request (worker/http/connection_body.cc).
   uint64_t body_limit_for(const Request& head);
+  bool goes_upstream(const Request& head, const std::string& path);
   bool start_streamed_request();
   void pass_body_on();
   void start_reply_stream();
@@ -123,6 +138,7 @@ class Connection : public OutputQueue::Listener, public IdleNode, public ReplySi
   std::string pending_input_;   // bytes received while answering earlier requests
   std::string remote_addr_;
   std::unique_ptr<WebSocketLink> websocket_;  // set once switched to WebSocket
+  std::unique_ptr<ProxyTunnel> tunnel_;       // set once an upstream accepted an upgrade
   TimerMode timer_mode_ = TimerMode::kNone;
   int open_handles_ = 0;
   int fd_ = -1;
@@ -144,6 +160,7 @@ class Connection : public OutputQueue::Listener, public IdleNode, public ReplySi
   bool stream_keep_alive_ = true;
   bool stream_chunked_ = false;  // its streamed body is chunked
   uint64_t stream_bytes_ = 0;
+  std::unique_ptr<GzipDeflater> stream_gzip_;  // a proxied stream compressed on the way
   uint64_t reply_deadline_ = 0;  // loop time of the 504
   int live_replies_ = 0;         // ReplyStates not yet released
   // A body streamed to its route as it arrives.
@@ -152,6 +169,9 @@ class Connection : public OutputQueue::Listener, public IdleNode, public ReplySi
   RequestBody streamed_body_;
   bool receiving_body_ = false;
   std::string body_piece_;
+  bool body_paused_ = false;     // the upstream is slow to take the streamed body
+  bool processing_input_ = false;
+  bool resume_after_input_ = false;
   bool handles_closed_ = false;
 };
 

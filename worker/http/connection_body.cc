@@ -8,9 +8,18 @@
 #include "worker/http/dispatch.h"
 #include "worker/http/error_page.h"
 #include "worker/http/path_normalize.h"
+#include "worker/upstream/upstream.h"
 #include "worker/worker.h"
 
 namespace hearth {
+
+// A body no route of ours takes streams to the upstream, unless the
+// request may be for a file (GET, HEAD: files are tried first, with the
+// usual limit) or is the operator's.
+bool Connection::goes_upstream(const Request& head, const std::string& path) {
+  if (worker_->upstream() == nullptr || head.method == "GET" || head.method == "HEAD") return false;
+  return !is_operator_path(worker_->config(), path) && worker_->router().websocket_route(path) == nullptr;
+}
 
 // Asked by the parser once the head is in: a streaming route has its own limit.
 uint64_t Connection::body_limit_for(const Request& head) {
@@ -19,6 +28,11 @@ uint64_t Connection::body_limit_for(const Request& head) {
   std::string path;
   if (!normalize_path(head.path, &path)) return usual;  // dispatch answers 400
   Router::Match match = worker_->router().match(head.method, path);
+  if (match.outcome != Router::Outcome::kFound && goes_upstream(head, path)) {
+    body_handler_ = &worker_->upstream()->streaming_handler();
+    body_route_params_.clear();
+    return worker_->upstream()->max_body_bytes();
+  }
   if (match.outcome != Router::Outcome::kFound || match.body_handler == nullptr) return usual;
   body_handler_ = match.body_handler;
   body_route_params_ = std::move(match.params);

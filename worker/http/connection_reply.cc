@@ -39,6 +39,7 @@ void Connection::reply_created(ReplyState* state) {
   uint64_t timeout = state->timeout_ms != 0 ? state->timeout_ms : worker_->config().app.reply_timeout_ms;
   reply_deadline_ = uv_now(worker_->loop()) + timeout;
   stream_bytes_ = 0;
+  stream_gzip_.reset();
 }
 
 // The handler returned: answer now, unless its reply is still open.
@@ -63,7 +64,11 @@ void Connection::reply_send(ReplyState* state) {
   state->finish();
   if (in_dispatch_) return;  // answered when the handler returns
   complete_reply();
-  complete_app_response(*worker_, request_, &response_);
+  if (state->from_upstream) {
+    worker_->gzip_filter().apply(request_, &response_);  // the app's answer as it came
+  } else {
+    complete_app_response(*worker_, request_, &response_);
+  }
   write_answer();
   finish_batch();
 }
@@ -79,8 +84,13 @@ bool Connection::reply_write(ReplyState* state, std::string_view chunk) {
   if (!state->streaming) start_reply_stream();
   if (closing_) return false;
   if (!chunk.empty() && !request_.is_head() && status_has_body(response_.status)) {
+    std::string compressed;
+    if (stream_gzip_) {
+      compressed = compress_piece(chunk, false);
+      chunk = compressed;
+    }
     stream_bytes_ += chunk.size();
-    out_.push(stream_chunked_ ? chunk_frame(chunk) : std::string(chunk));
+    if (!chunk.empty()) out_.push(stream_chunked_ ? chunk_frame(chunk) : std::string(chunk));
   }
   if (!in_dispatch_) finish_batch();
   if (out_.memory_bytes() < kStreamHighWater) return true;
@@ -89,7 +99,7 @@ bool Connection::reply_write(ReplyState* state, std::string_view chunk) {
 }
 
 // The head of a streamed body: no Content-Length; chunked in HTTP/1.1,
-// delimited by closing in 1.0. Not compressed.
+// delimited by closing in 1.0. A proxied one may be gzipped on the way.
 void Connection::start_reply_stream() {
   reply_->streaming = true;
   exchange_written_ = true;
@@ -108,6 +118,7 @@ void Connection::start_reply_stream() {
     }
     return;
   }
+  start_stream_compression();
   ResponseContext ctx = response_context();
   ctx.streamed_body = true;
   std::string head;
@@ -124,6 +135,12 @@ void Connection::reply_end(ReplyState* state) {
   if (state->over()) return;                    // refused its headers
   state->finish();
   stream_ended_ = true;
+  if (stream_gzip_) {
+    std::string tail = compress_piece({}, true);
+    stream_bytes_ += tail.size();
+    if (!tail.empty()) out_.push(stream_chunked_ ? chunk_frame(tail) : tail);
+    stream_gzip_.reset();
+  }
   if (stream_chunked_ && !request_.is_head()) out_.push("0\r\n\r\n");
   if (!stream_keep_alive_) close_after_write_ = true;
   if (access_log_enabled()) access_log(format_access_line(request_, response_.status, stream_bytes_));

@@ -13,6 +13,7 @@
 #include "worker/http/response_body.h"
 #include "worker/http/path_normalize.h"
 #include "worker/static/static_files.h"
+#include "worker/upstream/upstream.h"
 #include "worker/websocket/handshake.h"
 #include "worker/worker.h"
 
@@ -68,6 +69,10 @@ void route_to_app(Worker& worker, Request& req, Response* res, int client_fd) {
     return;
   }
   Router::Match match = worker.router().match(req.method, req.path);
+  if (match.outcome != Router::Outcome::kFound && worker.upstream() != nullptr) {
+    worker.upstream()->proxy(req, res);  // no route of ours: the app behind us answers
+    return;
+  }
   switch (match.outcome) {
     case Router::Outcome::kFound:
       req.params = std::move(match.params);
@@ -96,13 +101,6 @@ void answer_server_options(const Request& req, Response* res) {
   }
   res->status = 200;
   res->headers.set("Allow", "GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS");
-}
-
-// The operator routes: the status path, and /debug/* with drills on. They
-// come before the files, so a file of the same name cannot hide them.
-bool is_operator_path(const Config& config, const std::string& path) {
-  if (!config.status.path.empty() && path == config.status.path) return true;
-  return config.drills && path.compare(0, 7, "/debug/") == 0;
 }
 
 // Error statuses set without a body get the standard page.
@@ -141,6 +139,13 @@ void dispatch(Worker& worker, Request& req, Response* res, int client_fd) {
   }
   route_to_app(worker, req, res, client_fd);
   if (!pending_reply(*res)) complete_app_response(worker, req, res);
+}
+
+// The operator routes: the status path, and /debug/* with drills on. They
+// come before the files, so a file of the same name cannot hide them.
+bool is_operator_path(const Config& config, const std::string& path) {
+  if (!config.status.path.empty() && path == config.status.path) return true;
+  return config.drills && path.compare(0, 7, "/debug/") == 0;
 }
 
 void run_body_handler(const BodyHandler& handler, const Request& req, Response* res, RequestBody* body, int client_fd) {

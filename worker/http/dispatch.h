@@ -1,5 +1,6 @@
 // The route step of a request: static files first, then the app routes,
-// then 404 — nginx's `try_files $uri $uri/ @app` inside one process.
+// then the upstream (worker/upstream/) or 404 — nginx's
+// `try_files $uri $uri/ @app` inside one process.
 #pragma once
 
 #include <hearth/app.h>
@@ -23,6 +24,10 @@ void complete_app_response(Worker& worker, const Request& req, Response* res);
 // Runs a streaming route's handler when the head of its request is in, as
 // handlers run: an exception answers 500 (HttpError: its status).
 void run_body_handler(const BodyHandler& handler, const Request& req, Response* res, RequestBody* body, int client_fd);
+
+// The status path or a drill: answered by hearth itself, never proxied.
+struct Config;
+bool is_operator_path(const Config& config, const std::string& path);
 
 // Header fields an app set must not break the response apart.
 bool app_headers_are_well_formed(const Headers& headers);

@@ -564,3 +564,58 @@ TEST(DemoConfig, TheShippedFileIsValidJsonWithTheDocumentedShape) {
 
 }  // namespace
 }  // namespace hearth
+
+namespace hearth {
+namespace {
+
+TEST_F(ConfigTest, UpstreamSectionLoads) {
+  ASSERT_EQ(load(R"({"upstream": {
+    "servers": ["127.0.0.1:8080", "[::1]:9000", "unix:/run/app.sock", "localhost:7000"],
+    "command": ["./app", "-addr", "127.0.0.1:{port}"], "instances": 3, "ready": "/health",
+    "environment": {"MODE": "prod"}, "connect_timeout": 0.5, "first_byte_timeout": 2,
+    "keepalive": 8, "tries": 2, "max_body": "10m"}})"),
+            "");
+  const UpstreamConfig& u = config_.upstream;
+  ASSERT_EQ(u.servers.size(), 4u);
+  EXPECT_EQ(u.servers[0].host, "127.0.0.1");
+  EXPECT_EQ(u.servers[0].port, 8080);
+  EXPECT_EQ(u.servers[1].host, "::1");
+  EXPECT_EQ(u.servers[2].socket_path, "/run/app.sock");
+  EXPECT_EQ(u.servers[3].host, "127.0.0.1");
+  EXPECT_EQ(u.command.size(), 3u);
+  EXPECT_EQ(u.instances, 3);
+  EXPECT_EQ(u.ready, "/health");
+  EXPECT_EQ(u.environment.at(0).second, "prod");
+  EXPECT_EQ(u.connect_timeout_ms, 500u);
+  EXPECT_EQ(u.first_byte_timeout_ms, 2000u);
+  EXPECT_EQ(u.keepalive, 8);
+  EXPECT_EQ(u.tries, 2);
+  EXPECT_EQ(u.max_body_bytes, 10u << 20);
+  EXPECT_EQ(u.directory, dir_.path() + "/etc");
+  EXPECT_TRUE(u.enabled());
+  EXPECT_TRUE(u.supervised());
+  EXPECT_FALSE(u.uses_socket());
+}
+
+TEST_F(ConfigTest, UpstreamErrorsNameTheLineAndKey) {
+  EXPECT_EQ(load("{\n\"upstream\": {\n  \"servers\": [\"127.0.0.1\"]}}"),
+            at("3: upstream.servers[0]: expected \"HOST:PORT\", \"[IPV6]:PORT\" or \"unix:/path\", got "
+               "\"127.0.0.1\""));
+  EXPECT_EQ(load("{\"upstream\": {\"servers\": [\"unix:run.sock\"]}}"),
+            at("1: upstream.servers[0]: a unix socket needs an absolute path, as in \"unix:/run/app.sock\", got "
+               "\"unix:run.sock\""));
+  EXPECT_EQ(load("{\"upstream\": {\"proxy_pass\": \"x\"}}"), at("1: unknown key \"upstream.proxy_pass\""));
+  EXPECT_EQ(load("{\"upstream\": {\"instances\": 0}}"), at("1: upstream.instances: must be from 1 to 64, got 0"));
+  EXPECT_EQ(load("{\"upstream\": {\"command\": []}}"),
+            at("1: upstream.command: expected a program and its arguments"));
+  EXPECT_EQ(load("{\"upstream\": {\"ready\": \"health\"}}").substr(0, file_.size() + 19),
+            at("1: upstream.ready:"));
+}
+
+TEST_F(ConfigTest, NoUpstreamSectionMeansNoUpstream) {
+  ASSERT_EQ(load("{}"), "");
+  EXPECT_FALSE(config_.upstream.enabled());
+}
+
+}  // namespace
+}  // namespace hearth
