@@ -58,6 +58,12 @@ const std::vector<ServerRef>& Balancer::servers() {
   return all_;
 }
 
+bool Balancer::has_untried(const std::vector<ServerRef>& tried) {
+  refresh();
+  return std::any_of(all_.begin(), all_.end(),
+                     [&](const ServerRef& server) { return !server->gone && !contains(tried, server); });
+}
+
 // An instance's load counts every worker's requests, so all workers spread
 // over the instances together.
 int64_t Balancer::load(const UpstreamServer& server) const {

@@ -39,6 +39,9 @@ class Balancer {
   // It refused or reset: out of the rotation for fail_timeout.
   void mark_down(const ServerRef& server, uint64_t now_ms);
 
+  // A candidate not in `tried` exists now.
+  bool has_untried(const std::vector<ServerRef>& tried);
+
   // For tests and /status: the candidates now.
   const std::vector<ServerRef>& servers();
 

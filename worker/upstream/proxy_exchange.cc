@@ -152,7 +152,9 @@ void ProxyExchange::send_request() {
 // Writes what the client sent so far; keeps the first kReplayBytes for a
 // replay, and lets go of them once the body is larger.
 void ProxyExchange::flush_body() {
-  if (socket_ == nullptr || phase_ != Phase::kWaitingHead || request_sent_) return;
+  // The response may begin before the body has all gone (an echo): it goes on.
+  bool sending = phase_ == Phase::kWaitingHead || phase_ == Phase::kBody;
+  if (socket_ == nullptr || !sending || request_sent_) return;
   if (body_written_ < body_.size()) {
     std::string_view rest(body_.data() + body_written_, body_.size() - body_written_);
     bool chunked = body_framing_.framing == UpstreamBody::Framing::kChunked;
@@ -312,7 +314,7 @@ void ProxyExchange::attempt_failed(AttemptFailure failure, int uv_status) {
   history.body_replayable = body_dropped_ == 0;
   // A refusing server is not asked again; a pooled connection that died
   // may be replaced by a fresh one to the same server.
-  bool another = tried_.size() < upstream_->balancer().servers().size() ||
+  bool another = upstream_->balancer().has_untried(tried_) ||
                  (reused_socket_ && failure != AttemptFailure::kConnectFailed &&
                   failure != AttemptFailure::kConnectTimedOut);
   bool retry = another && may_retry(failure, request_.method, history);

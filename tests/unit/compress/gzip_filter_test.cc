@@ -183,3 +183,46 @@ TEST(GzipFilterHelpers, WeakEtag) {
 
 }  // namespace
 }  // namespace hearth
+
+namespace hearth {
+namespace {
+
+Response streamed(const char* type, const char* length) {
+  Response res;
+  res.headers.set("Content-Type", type);
+  if (length != nullptr) res.headers.set("Content-Length", length);
+  res.headers.set("ETag", "\"s\"");
+  return res;
+}
+
+TEST(GzipFilterStream, ACompressibleStreamIsGzippedForAGzipClient) {
+  GzipFilter filter{GzipConfig()};
+  Response res = streamed("text/plain", "100000");
+  EXPECT_TRUE(filter.start_stream(request_accepting("gzip"), &res));
+  EXPECT_EQ(header(res, "Content-Encoding"), "gzip");
+  EXPECT_EQ(header(res, "Content-Length"), "(none)");
+  EXPECT_EQ(header(res, "Vary"), "Accept-Encoding");
+  EXPECT_EQ(header(res, "ETag"), "W/\"s\"");
+}
+
+TEST(GzipFilterStream, NotForIdentityClientsShortBodiesEncodedOnesOrEvents) {
+  GzipFilter filter{GzipConfig()};
+  Response identity = streamed("text/plain", nullptr);
+  EXPECT_FALSE(filter.start_stream(request_accepting(nullptr), &identity));
+  EXPECT_EQ(header(identity, "Vary"), "Accept-Encoding");
+  EXPECT_EQ(header(identity, "Content-Encoding"), "(none)");
+  Response short_body = streamed("text/plain", "10");
+  EXPECT_FALSE(filter.start_stream(request_accepting("gzip"), &short_body));
+  EXPECT_EQ(header(short_body, "Content-Length"), "10");
+  Response encoded = streamed("text/plain", nullptr);
+  encoded.headers.set("Content-Encoding", "br");
+  EXPECT_FALSE(filter.start_stream(request_accepting("gzip"), &encoded));
+  EXPECT_EQ(header(encoded, "Content-Encoding"), "br");
+  Response events = streamed("text/event-stream", nullptr);
+  EXPECT_FALSE(filter.start_stream(request_accepting("gzip"), &events));
+  Response image = streamed("image/png", nullptr);
+  EXPECT_FALSE(filter.start_stream(request_accepting("gzip"), &image));
+}
+
+}  // namespace
+}  // namespace hearth

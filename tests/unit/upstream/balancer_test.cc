@@ -90,3 +90,17 @@ TEST(Balancer, NoServersNoPick) {
 
 }  // namespace
 }  // namespace hearth
+
+namespace hearth {
+namespace {
+
+TEST(Balancer, HasUntriedSaysWhetherAnotherServerRemains) {
+  Balancer b(three_servers(), nullptr);
+  std::vector<ServerRef> all = b.servers();
+  EXPECT_TRUE(b.has_untried({}));
+  EXPECT_TRUE(b.has_untried({all[0], all[1]}));
+  EXPECT_FALSE(b.has_untried(all));
+}
+
+}  // namespace
+}  // namespace hearth
