@@ -45,6 +45,19 @@ std::string build_dir() { return fs::absolute(fs::path(hearth_binary())).parent_
 std::string upstream_app_binary() { return build_dir() + "/tests/upstream_app"; }
 std::string hearthd_binary() { return build_dir() + "/hearthd"; }
 
+// The worker holds a bounded window of a transfer, never the transfer.
+// Under AddressSanitizer freed memory sits in its quarantine (up to
+// 256 MiB), so every byte that passed counts as resident: only the
+// transfer's correctness is checked there.
+void expect_worker_stayed_small(long before_kb, long peak_kb) {
+#if defined(__SANITIZE_ADDRESS__)
+  (void)before_kb;
+  (void)peak_kb;
+#else
+  EXPECT_LT(peak_kb - before_kb, 30 * 1024) << "worker RSS grew from " << before_kb << " to " << peak_kb << " kB";
+#endif
+}
+
 long ms_since(Clock::time_point start) {
   return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
 }
@@ -466,7 +479,7 @@ TEST_F(UpstreamServersTest, A100MiBDownloadToASlowReaderKeepsTheWorkerSmall) {
   EXPECT_EQ(head.status, 200);
   EXPECT_EQ(head.header("content-length"), std::to_string(100 * kMiB));
   EXPECT_TRUE(check.right(100 * kMiB)) << check.bytes << " bytes, first wrong at " << check.first_wrong;
-  EXPECT_LT(peak - before, 30 * 1024) << "worker RSS grew from " << before << " to " << peak << " kB";
+  expect_worker_stayed_small(before, peak);
 }
 
 TEST_F(UpstreamServersTest, A100MiBUploadKeepsTheWorkerSmall) {
@@ -497,7 +510,7 @@ TEST_F(UpstreamServersTest, A100MiBUploadKeepsTheWorkerSmall) {
   nlohmann::json answer = json_of(r);
   EXPECT_EQ(answer.value("bytes", -1), static_cast<long>(kBlocks * kMiB)) << r.body;
   EXPECT_EQ(answer.value("sha256", ""), expected_sha) << r.body;
-  EXPECT_LT(peak - before, 30 * 1024) << "worker RSS grew from " << before << " to " << peak << " kB";
+  expect_worker_stayed_small(before, peak);
 }
 
 // max_body, not limits.body_bytes (1 MiB), is the limit for what goes upstream.
