@@ -13,7 +13,7 @@ LLHTTP_INC := /usr/share/include/llhttp
 LLHTTP_DEFINES := -DLLHTTP_STRICT_MODE=1
 LLHTTP_CFLAGS = $(filter-out -std=% -MMD -MP -Wall -Wextra -I%,$(CXXFLAGS)) -I$(LLHTTP_INC) $(LLHTTP_DEFINES)
 LDFLAGS  ?=
-LIBS     := -luv -lz -lspdlog -lfmt -lbrotlienc -lbrotlidec -lpthread
+LIBS     := -luv -lz -lspdlog -lfmt -lbrotlienc -lbrotlidec -lssl -lcrypto -lpthread
 
 DEB_PACKAGES := g++ make libuv1-dev zlib1g-dev nlohmann-json3-dev libwebsocketpp-dev \
                 libspdlog-dev libfmt-dev libgtest-dev node-llhttp libbrotli-dev pkgconf libssl-dev libsqlite3-dev
@@ -70,7 +70,7 @@ $(BUILD)/libhearth.a: $(LIB_OBJS)
 
 # The demo's /demo/upload hashes with OpenSSL (examples/demo/Makefile says so too).
 $(BUILD)/hearth: $(BUILD)/examples/demo/main.o $(BUILD)/libhearth.a
-	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ $(LIBS) -lcrypto
+	$(CXX) $(CXXFLAGS) $(LDFLAGS) $^ -o $@ $(LIBS)
 
 # hearth with no app routes: files, then the upstream (docs/UPSTREAM.md).
 $(BUILD)/hearthd: $(BUILD)/examples/hearthd/main.o $(BUILD)/libhearth.a

@@ -53,7 +53,7 @@ void write_file(const uint8_t* data, size_t size) {
 Config sentinel() {
   Config c;
   c.file = "sentinel";
-  c.listen_port = 4242;
+  c.listeners[0].port = 4242;
   c.workers = 77;
   c.root = "/sentinel";
   c.index = {"sentinel.html"};
@@ -64,7 +64,7 @@ Config sentinel() {
 
 void check_untouched(const Config& c) {
   FUZZ_CHECK(c.file == "sentinel");
-  FUZZ_CHECK(c.listen_port == 4242 && c.workers == 77 && c.root == "/sentinel");
+  FUZZ_CHECK(c.listeners[0].port == 4242 && c.workers == 77 && c.root == "/sentinel");
   FUZZ_CHECK(c.index.size() == 1 && c.index[0] == "sentinel.html");
   FUZZ_CHECK(c.limits.header_bytes == 12345 && c.gzip.level == 42);
   FUZZ_CHECK(c.mounts.empty() && c.response_headers.empty());
@@ -72,7 +72,7 @@ void check_untouched(const Config& c) {
 
 void check_loaded(const Config& c) {
   FUZZ_CHECK(c.file == file);
-  FUZZ_CHECK(c.listen_port >= 0 && c.listen_port <= 65535);
+  FUZZ_CHECK(c.listeners[0].port >= 0 && c.listeners[0].port <= 65535);
   FUZZ_CHECK(c.workers >= 1 && c.workers <= kMaxWorkers);
   FUZZ_CHECK(c.root.empty() || c.root[0] == '/');
   for (size_t i = 0; i < c.mounts.size(); i++) {

@@ -300,13 +300,4 @@ void report_early_upgrade_failure(const std::string& reason) {
   send_line(fds[0], "failed " + reason);
 }
 
-int keep_socket_bound_to(const std::vector<int>& fds, const std::string& host, int port) {
-  int kept = -1;
-  for (int fd : fds) {
-    if (kept < 0 && bound_to(fd, host, port)) kept = fd;
-    else close(fd);
-  }
-  return kept;
-}
-
 }  // namespace hearth

@@ -141,8 +141,4 @@ bool take_inheritance(Inheritance* out, std::string* error);
 // code. Does nothing otherwise.
 void report_early_upgrade_failure(const std::string& reason);
 
-// Of `fds`, the socket bound to `host:port` (port 0 = any); the others are
-// closed. -1 when none is (all are closed then).
-int keep_socket_bound_to(const std::vector<int>& fds, const std::string& host, int port);
-
 }  // namespace hearth

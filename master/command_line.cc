@@ -82,7 +82,7 @@ std::vector<Option> options_for(CommandLine* cl) {
       {"", "--listen", true, [cl](const std::string& v) {
          std::string host, error;
          int port;
-         cl->listen = v;
+         cl->listen.push_back(v);
          return parse_listen(v, &host, &port, &error) ? std::string() : error;
        }},
       {"", "--root", true, [cl](const std::string& v) {
@@ -179,11 +179,18 @@ bool parse_command_line(int argc, char** argv, CommandLine* out, std::string* er
 
 bool apply_overrides(const CommandLine& cl, Config* config, std::string* error) {
   std::string problem;
-  if (!cl.listen.empty() &&
-      !parse_listen(cl.listen, &config->listen_host, &config->listen_port, &problem)) {
-    *error = "--listen: " + problem;
-    return false;
+  // --listen replaces the file's listeners with plain ones, in the given order.
+  std::vector<ListenConfig> listeners;
+  for (const std::string& address : cl.listen) {
+    ListenConfig listener;
+    if (!parse_listen(address, &listener.host, &listener.port, &problem)) {
+      *error = "--listen: " + problem;
+      return false;
+    }
+    listener.where = "--listen " + address;
+    listeners.push_back(listener);
   }
+  if (!listeners.empty()) config->listeners = listeners;
   if (!cl.root.empty() && !resolve_folder(cl.root, &config->root, &problem)) {
     *error = "--root: " + problem;
     return false;
@@ -260,7 +267,7 @@ std::string usage_text() {
          "  -v, --version         show the version\n"
          "\n"
          "overrides (win over the config file, on every reload too):\n"
-         "  --listen ADDR         HOST:PORT, [IPV6]:PORT, :PORT or PORT\n"
+         "  --listen ADDR         HOST:PORT, [IPV6]:PORT, :PORT or PORT; repeat for several\n"
          "  --root DIR            document root, relative to the current folder\n"
          "  --workers N|auto      worker processes, 1 to 256; auto = one per CPU\n"
          "  --daemon              run in the background\n"

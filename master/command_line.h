@@ -28,7 +28,7 @@ struct CommandLine {
   // Overrides; empty / 0 / false = keep the file's value. Paths are made
   // absolute against the current directory when parsed, so a reload after
   // the master changed directory (daemon) still finds them.
-  std::string listen;               // --listen ADDR, checked by parse_listen
+  std::vector<std::string> listen;  // --listen ADDR (repeatable), checked by parse_listen
   std::string root;                 // --root DIR
   int workers = 0;                  // --workers N|auto ("auto" resolved here)
   bool daemon = false;              // --daemon

@@ -16,6 +16,7 @@
 
 #include "master/exit_status.h"
 #include "master/listen_socket.h"
+#include "master/listen_sockets.h"
 #include "master/pid_file.h"
 #include "shared/logging.h"
 #include "worker/worker_main.h"
@@ -54,11 +55,12 @@ void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOC
 
 }  // namespace
 
-Master::Master(CommandLine cl, Config config, int listen_fd, StatusTable* table, AppInstanceTable* app_table,
-               PidFileClaim* pid_file, std::unique_ptr<OldMaster> old_master)
+Master::Master(CommandLine cl, Config config, ListenSet listen, TicketKeys* keys, StatusTable* table,
+               AppInstanceTable* app_table, PidFileClaim* pid_file, std::unique_ptr<OldMaster> old_master)
     : cl_(std::move(cl)),
       config_(std::move(config)),
-      listen_fd_(listen_fd),
+      listen_(std::move(listen)),
+      ticket_keys_(keys),
       table_(table),
       pid_file_(pid_file),
       apps_(app_table),
@@ -92,6 +94,7 @@ int Master::run() {
     advance_upgrade();
     manage_workers();
     advance_stop();
+    rotate_ticket_keys();
   }
   spdlog::info("master (pid {}) exiting", getpid());
   return 0;
@@ -241,7 +244,7 @@ void Master::manage_workers() {
   auto now = Clock::now();
   for (int slot = 1; slot <= workers_; slot++) {
     if (!has_serving_child(slot) && now >= slots_[slot].spawn_not_before) {
-      spawn_worker(slot, generation_, config_, listen_fd_);
+      spawn_worker(slot, generation_, config_, listen_);
     }
   }
   // After TTOU: the serving workers above N drain away.
@@ -260,9 +263,40 @@ void Master::advance_stop() {
   killed_all_ = true;
 }
 
+namespace {
+
+// The shortest ticket_rotation of the TLS listeners; 0 when none issues tickets.
+uint64_t key_rotation_ms(const Config& config) {
+  uint64_t ms = 0;
+  for (const ListenConfig& l : config.listeners) {
+    if (!l.tls || !l.tls_config.session_tickets) continue;
+    if (ms == 0 || l.tls_config.ticket_rotation_ms < ms) ms = l.tls_config.ticket_rotation_ms;
+  }
+  return ms;
+}
+
+}  // namespace
+
+// A new key encrypts new tickets; the older ones still open tickets issued
+// before (shared/ticket_keys.h), so resumption survives a rotation.
+void Master::rotate_ticket_keys() {
+  uint64_t period = key_rotation_ms(config_);
+  if (ticket_keys_ == nullptr || period == 0) return;
+  auto now = Clock::now();
+  if (next_key_rotation_ == Clock::time_point()) next_key_rotation_ = now + Ms(period);
+  if (now < next_key_rotation_) return;
+  next_key_rotation_ = now + Ms(period);
+  std::string error;
+  if (ticket_keys_->rotate(&error)) {
+    spdlog::debug("TLS session-ticket keys rotated");
+  } else {
+    spdlog::error("rotating the TLS session-ticket keys: {}", error);
+  }
+}
+
 // --- workers ----------------------------------------------------------------
 
-void Master::spawn_worker(int slot, uint64_t generation, const Config& config, int listen_fd) {
+void Master::spawn_worker(int slot, uint64_t generation, const Config& config, const ListenSet& listen) {
   auto now = Clock::now();
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
@@ -275,7 +309,7 @@ void Master::spawn_worker(int slot, uint64_t generation, const Config& config, i
   pid_t pid = fork();
   if (pid == 0) {
     close(sv[0]);
-    become_worker(slot, generation, config, listen_fd, sv[1], &block);
+    become_worker(slot, generation, config, listen, sv[1], &block);
   }
   int err = errno;
   block.release();
@@ -299,17 +333,17 @@ void Master::spawn_worker(int slot, uint64_t generation, const Config& config, i
   if (generation == generation_) publish_slot(slot);
 }
 
-void Master::become_worker(int slot, uint64_t generation, const Config& config, int listen_fd,
+void Master::become_worker(int slot, uint64_t generation, const Config& config, const ListenSet& listen,
                            int channel_fd, SignalBlock* block) {
   signals_.reset_in_child();
   block->release();
   // Nothing of the master's stays open in a worker but its own channel and
-  // its listening socket.
+  // its generation's listening sockets.
   for (const auto& entry : children_) {
     if (entry.second.fd >= 0) close(entry.second.fd);
   }
-  if (listen_fd_ != listen_fd) close(listen_fd_);
-  if (reload_ && reload_->listen_fd != listen_fd && reload_->listen_fd != listen_fd_) close(reload_->listen_fd);
+  if (&listen != &listen_) close_unshared(listen_, listen);
+  if (reload_ && &listen != &reload_->listen) close_unshared(reload_->listen, listen);
   // A link to another master in a worker would keep it from seeing EOF when we die.
   if (upgrade_) upgrade_->binary.close_link();
   if (old_master_) old_master_->close_link();
@@ -320,7 +354,7 @@ void Master::become_worker(int slot, uint64_t generation, const Config& config, 
   }
   int status = 1;
   try {
-    status = run_worker(config, listen_fd, channel_fd, WorkerIdentity{slot, generation});
+    status = run_worker(config, listen, channel_fd, WorkerIdentity{slot, generation});
   } catch (const std::exception& e) {
     spdlog::critical("worker {}: {}", slot, e.what());
   }
@@ -510,16 +544,13 @@ void Master::begin_reload() {
   }
   Reload r;
   r.generation = next_generation_++;
-  r.listen_fd = listen_fd_;
   r.workers = clamp_workers(fresh.workers);
   r.deadline = Clock::now() + kReloadReadyTimeout;
-  if (fresh.listen_host != config_.listen_host || fresh.listen_port != config_.listen_port) {
-    r.listen_fd = open_listen_socket(fresh.listen_host, fresh.listen_port, &error);
-    if (r.listen_fd < 0) {
-      finish_reload(false, error);
-      return;
-    }
-    spdlog::info("listening on {}", bound_address(r.listen_fd));
+  // The sockets on unchanged addresses carry over; certificates are read again.
+  std::vector<int> serving = listen_.fds;
+  if (!open_listen_set(fresh, &serving, "", ticket_keys_, &r.listen, &error)) {
+    finish_reload(false, error);
+    return;
   }
   if (fresh.supervisor.pid_file != config_.supervisor.pid_file || fresh.supervisor.daemon != config_.supervisor.daemon) {
     spdlog::warn("supervisor.pid_file and supervisor.daemon take effect at the next start, not on reload");
@@ -529,7 +560,7 @@ void Master::begin_reload() {
   spdlog::info("starting generation {} with {} worker{}", reload_->generation, reload_->workers,
                reload_->workers == 1 ? "" : "s");
   for (int slot = 1; slot <= reload_->workers && reload_; slot++) {
-    spawn_worker(slot, reload_->generation, reload_->config, reload_->listen_fd);
+    spawn_worker(slot, reload_->generation, reload_->config, reload_->listen);
   }
 }
 
@@ -540,10 +571,8 @@ void Master::commit_reload() {
     // The old generation may finish its downloads, up to retire_timeout.
     if (entry.second.generation != r.generation) send_stop(entry.second, config_.supervisor.retire_timeout_ms);
   }
-  if (r.listen_fd != listen_fd_) {
-    close(listen_fd_);  // the old workers keep their own copies while they drain
-    listen_fd_ = r.listen_fd;
-  }
+  close_unshared(listen_, r.listen);  // the old workers keep their own copies while they drain
+  listen_ = std::move(r.listen);
   bool logs_changed = !same_logs(r.config.log, config_.log);
   int old_workers = workers_;
   config_ = std::move(r.config);
@@ -570,7 +599,7 @@ void Master::abandon_reload(const std::string& reason) {
   for (auto& entry : children_) {
     if (entry.second.generation == reload_->generation) kill_child(entry.second, SIGKILL, "reload abandoned");
   }
-  if (reload_->listen_fd != listen_fd_) close(reload_->listen_fd);
+  close_unshared(reload_->listen, listen_);
   reload_.reset();
   finish_reload(false, reason);
 }
@@ -617,7 +646,7 @@ void Master::begin_upgrade() {
   spdlog::info("upgrade: starting {}", cl_.executable);
   upgrade_.emplace();
   std::string error;
-  if (!upgrade_->binary.start(cl_.executable, cl_.arguments, {listen_fd_}, &signals_, &error)) {
+  if (!upgrade_->binary.start(cl_.executable, cl_.arguments, listen_.fds, &signals_, &error)) {
     upgrade_.reset();
     finish_upgrade(false, error);
     return;

@@ -5,7 +5,7 @@
 //   wait (poll on the signal pipe, ~100 ms) -> act on queued signals ->
 //   read worker channels -> reap the dead -> tend the app instances ->
 //   kill the hung -> advance a reload -> advance a binary upgrade ->
-//   spawn back to N -> advance a stop
+//   spawn back to N -> advance a stop -> rotate the TLS ticket keys
 //
 // With upstream.command the master also runs the app's instances
 // (master/app_instances.h): started and ready before the first worker,
@@ -36,20 +36,24 @@
 #include "shared/app_instance_table.h"
 #include "shared/config.h"
 #include "shared/status_table.h"
+#include "shared/ticket_keys.h"
+#include "worker/listen_set.h"
 
 namespace hearth {
 
 class Master {
  public:
-  // `listen_fd` is bound and listening; the master never closes it while it
-  // runs (a reload to a new address replaces it). `table`, `app_table`
+  // `listen` holds the bound, listening sockets and the TLS contexts of
+  // config.listeners; the master keeps them while it runs (a reload to new
+  // addresses replaces them). `keys` are the TLS session-ticket keys the
+  // master rotates. `table`, `app_table`, `keys`
   // and `pid_file` must outlive the master; while the master holds the pid file's claim,
   // the status files beside it receive each reload's and upgrade's outcome.
   // `old_master` is set when a binary upgrade started this master: the
   // master it replaces, which hands the pid file over once our workers are
   // all READY (until then this master writes none of the files).
-  Master(CommandLine cl, Config config, int listen_fd, StatusTable* table, AppInstanceTable* app_table,
-         PidFileClaim* pid_file, std::unique_ptr<OldMaster> old_master = nullptr);
+  Master(CommandLine cl, Config config, ListenSet listen, TicketKeys* keys, StatusTable* table,
+         AppInstanceTable* app_table, PidFileClaim* pid_file, std::unique_ptr<OldMaster> old_master = nullptr);
   Master(const Master&) = delete;
   Master& operator=(const Master&) = delete;
 
@@ -91,7 +95,7 @@ class Master {
   struct Reload {
     uint64_t generation = 0;
     Config config;
-    int listen_fd = -1;
+    ListenSet listen;
     int workers = 0;
     Clock::time_point deadline;
   };
@@ -112,14 +116,15 @@ class Master {
   void advance_upgrade();
   void manage_workers();
   void advance_stop();
+  void rotate_ticket_keys();
   // The app instances stop after the workers, which may be proxying to them.
   bool done() const { return stopping_ && children_.empty() && apps_.stopped(); }
   void start_app_instances();
   bool defer_signals();
 
   // Workers.
-  void spawn_worker(int slot, uint64_t generation, const Config& config, int listen_fd);
-  [[noreturn]] void become_worker(int slot, uint64_t generation, const Config& config, int listen_fd,
+  void spawn_worker(int slot, uint64_t generation, const Config& config, const ListenSet& listen);
+  [[noreturn]] void become_worker(int slot, uint64_t generation, const Config& config, const ListenSet& listen,
                                   int channel_fd, SignalBlock* block);
   void read_channel(Child& c);
   void on_message(Child& c, const Message& m);
@@ -160,7 +165,9 @@ class Master {
 
   CommandLine cl_;
   Config config_;                     // of the serving generation
-  int listen_fd_;
+  ListenSet listen_;                  // of the serving generation
+  TicketKeys* ticket_keys_;
+  Clock::time_point next_key_rotation_;
   StatusTable* table_;
   PidFileClaim* pid_file_;
   SignalQueue signals_;

@@ -18,11 +18,13 @@
 #include "master/binary_upgrade.h"
 #include "master/daemon.h"
 #include "master/listen_socket.h"
+#include "master/listen_sockets.h"
 #include "master/open_file_limit.h"
 #include "master/master.h"
 #include "master/pid_file.h"
 #include "shared/app_instance_table.h"
 #include "shared/status_table.h"
+#include "shared/ticket_keys.h"
 #include "worker/worker_main.h"
 
 namespace hearth {
@@ -43,25 +45,19 @@ void startup_error(const Config& config, const std::string& message) {
   if (config.log.error_log != "stderr") fprintf(stderr, "hearth: %s\n", message.c_str());
 }
 
-int bind_listen_socket(const Config& config, std::string* error) {
-  int fd = open_listen_socket(config.listen_host, config.listen_port, error);
-  if (fd >= 0) spdlog::info("listening on {}", bound_address(fd));
-  return fd;
-}
-
-// A binary upgrade passed us the old master's socket: serve on it while the
-// config still names its address, so no connection waits on a closed queue;
-// a config that moved elsewhere gets a socket of its own.
-int inherited_or_new_socket(const Config& config, const Inheritance& inherited, std::string* error) {
-  std::string was = inherited.listen_fds.empty() ? "none" : bound_address(inherited.listen_fds[0]);
-  int fd = keep_socket_bound_to(inherited.listen_fds, config.listen_host, config.listen_port);
-  if (fd >= 0) {
-    spdlog::info("listening on {} (inherited from master {})", bound_address(fd), inherited.old_master);
-    return fd;
+// A binary upgrade passed us the old master's sockets: serve on those the
+// config still names, so no connection waits on a closed queue; a listener
+// that moved elsewhere gets a socket of its own, and the rest are closed.
+bool open_sockets(const Config& config, const Inheritance& inherited, const TicketKeys* keys, ListenSet* set,
+                  std::string* error) {
+  std::vector<int> reuse = inherited.listen_fds;
+  std::string origin = inherited.upgrading() ? "inherited from master " + std::to_string(inherited.old_master) : "";
+  bool ok = open_listen_set(config, &reuse, origin, keys, set, error);
+  for (int fd : reuse) {
+    spdlog::warn("upgrade: the config no longer listens on the inherited {}: closing it", bound_address(fd));
+    close(fd);
   }
-  spdlog::warn("upgrade: the config listens on {}, not on the inherited {}: binding it",
-               format_address(config.listen_host, config.listen_port), was);
-  return bind_listen_socket(config, error);
+  return ok;
 }
 
 bool wait_until(Ms limit, const std::function<bool()>& done) {
@@ -180,9 +176,11 @@ int run_master(const CommandLine& cl, const Config& config) {
   ensure_open_file_limit(config);
   // The pid file still names the old master, which waits for us.
   if (!check_not_running(config.supervisor.pid_file, &error, inherited.old_master)) return fail(error);
-  int listen_fd = inherited.upgrading() ? inherited_or_new_socket(config, inherited, &error)
-                                        : bind_listen_socket(config, &error);
-  if (listen_fd < 0) return fail(error);
+  // Made before any fork, so every worker of every generation shares them.
+  auto ticket_keys = TicketKeys::create(&error);
+  if (!ticket_keys) return fail(error);
+  ListenSet listen;
+  if (!open_sockets(config, inherited, ticket_keys.get(), &listen, &error)) return fail(error);
   auto table = StatusTable::create(&error);
   if (!table) return fail(error);
   // Always made, even without upstream.command: a reload may add one, and
@@ -200,7 +198,7 @@ int run_master(const CommandLine& cl, const Config& config) {
     return 1;
   }
   daemon.started();
-  Master master(cl, config, listen_fd, table.get(), app_table.get(), &files, std::move(old_master));
+  Master master(cl, config, std::move(listen), ticket_keys.get(), table.get(), app_table.get(), &files, std::move(old_master));
   return master.run();
 }
 
@@ -210,8 +208,9 @@ int run_single(const Config& config) {
     spdlog::warn("--single runs no app instances: upstream.command is ignored (use upstream.servers)");
   }
   std::string error;
-  int listen_fd = bind_listen_socket(config, &error);
-  if (listen_fd < 0) {
+  auto ticket_keys = TicketKeys::create(&error);
+  ListenSet listen;
+  if (!ticket_keys || !open_sockets(config, Inheritance(), ticket_keys.get(), &listen, &error)) {
     startup_error(config, error);
     return 1;
   }
@@ -225,7 +224,7 @@ int run_single(const Config& config) {
     set_process_status_table(table.get());
   }
   signal(SIGPIPE, SIG_IGN);
-  return run_worker(config, listen_fd, -1, WorkerIdentity{1, 1});
+  return run_worker(config, listen, -1, WorkerIdentity{1, 1});
 }
 
 int run_control_command(const std::string& command, const Config& config) {

@@ -14,6 +14,7 @@
 #include "shared/config.h"
 #include "shared/logging.h"
 #include "worker/app/installed_app.h"
+#include "worker/tls/tls_context.h"
 
 namespace hearth {
 
@@ -34,6 +35,13 @@ int test_config(const CommandLine& cl) {
       error = file + ": upstream.command: " + problem;
       ok = false;
     }
+  }
+  // As nginx -t: the certificates and keys are loaded and checked too.
+  for (size_t i = 0; ok && i < config.listeners.size(); i++) {
+    if (!config.listeners[i].tls) continue;
+    std::vector<std::string> warnings;
+    ok = TlsContext::load(config.listeners[i].tls_config, nullptr, &warnings, &error) != nullptr;
+    for (const std::string& warning : warnings) fprintf(stderr, "hearth: warning: %s\n", warning.c_str());
   }
   if (!ok) {
     fprintf(stderr, "hearth: %s\nhearth: configuration file %s test failed\n", error.c_str(), file.c_str());

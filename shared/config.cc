@@ -468,6 +468,11 @@ class Loader {
   bool read_fields(const Node& node, const std::vector<Field>& fields);
   bool read_top_level(const Node& node);
   bool read_listen(const Node& node);
+  bool read_listen_entry(const Node& node, ListenConfig* out);
+  bool read_listen_address(const Node& node, ListenConfig* out);
+  bool read_tls(const Node& node, TlsConfig* tls);
+  bool read_certificates(const Node& node, std::vector<TlsCertificate>* out);
+  bool read_hsts(const Node& node, std::string* out);
   bool read_workers(const Node& node);
   bool read_root(const Node& node);
   bool read_index(const Node& node);
@@ -601,16 +606,121 @@ bool Loader::read_top_level(const Node& node) {
   });
 }
 
+// "listen": one address, or a list of addresses and listener objects.
 bool Loader::read_listen(const Node& node) {
+  std::vector<ListenConfig> listeners;
+  if (!node.value.is_array()) {
+    ListenConfig one;
+    if (!read_listen_entry(node, &one)) return false;
+    listeners.push_back(one);
+  }
+  for (size_t i = 0; node.value.is_array() && i < node.value.size(); i++) {
+    Node item = child(node, "[" + std::to_string(i) + "]", node.value[i]);
+    ListenConfig listener;
+    if (!read_listen_entry(item, &listener)) return false;
+    for (const ListenConfig& l : listeners) {
+      if (l.same_address(listener) && l.port != 0) {
+        return fail(item.path, l.host + " port " + std::to_string(l.port) + " is listed twice");
+      }
+    }
+    listeners.push_back(listener);
+  }
+  if (listeners.empty()) return expected(node, "at least one address");
+  config_->listeners = listeners;
+  return true;
+}
+
+// "HOST:PORT", a port number, or {"address": ..., "tls": ..., ...}.
+bool Loader::read_listen_entry(const Node& node, ListenConfig* out) {
+  out->where = where(node.path) + ": " + display_path(node.path);
+  if (!node.value.is_object()) return read_listen_address(node, out);
+  bool has_address = false;
+  bool ok = read_fields(node, {
+      {"address", [&](const Node& n) { has_address = true; return read_listen_address(n, out); }},
+      {"tls", [&](const Node& n) { out->tls = true; return read_tls(n, &out->tls_config); }},
+      {"redirect_to_https", [&](const Node& n) { return read_bool(n, &out->redirect_to_https); }},
+      {"hsts", [&](const Node& n) { return read_hsts(n, &out->hsts); }},
+  });
+  if (!ok) return false;
+  if (!has_address) return fail(node.path, "\"address\" is missing");
+  if (out->tls && out->redirect_to_https) {
+    return fail(node.path, "redirect_to_https is for a plain http:// listener, this one has tls");
+  }
+  return true;
+}
+
+bool Loader::read_listen_address(const Node& node, ListenConfig* out) {
   std::string text, error;
   if (node.value.is_number_integer()) {
     text = node.value.dump();
   } else if (!read_string(node, &text)) {
     return false;
   }
-  if (!parse_listen(text, &config_->listen_host, &config_->listen_port, &error)) {
-    return fail(node.path, error);
+  if (!parse_listen(text, &out->host, &out->port, &error)) return fail(node.path, error);
+  return true;
+}
+
+bool Loader::read_tls(const Node& node, TlsConfig* tls) {
+  TlsCertificate single;
+  bool has_cert = false, has_key = false, has_list = false;
+  bool ok = read_fields(node, {
+      {"cert", [&](const Node& n) { has_cert = true; single.where = where(n.path) + ": " + display_path(n.path);
+                                    return read_path(n, &single.cert); }},
+      {"key", [&](const Node& n) { has_key = true; return read_path(n, &single.key); }},
+      {"certificates", [&](const Node& n) { has_list = true; return read_certificates(n, &tls->certificates); }},
+      {"handshake_timeout", [&](const Node& n) { return read_seconds(n, false, &tls->handshake_timeout_ms); }},
+      {"min_version", [&](const Node& n) { return read_choice(n, {"1.2", "1.3"}, &tls->min_version); }},
+      {"session_tickets", [&](const Node& n) { return read_bool(n, &tls->session_tickets); }},
+      {"ticket_rotation", [&](const Node& n) { return read_seconds(n, false, &tls->ticket_rotation_ms); }},
+  });
+  if (!ok) return false;
+  if (has_list && (has_cert || has_key)) {
+    return fail(node.path, "give either \"cert\" and \"key\" or \"certificates\", not both");
   }
+  if (has_list) return true;
+  if (!has_cert || !has_key) {
+    return fail(node.path, std::string("\"") + (has_cert ? "key" : "cert") + "\" is missing");
+  }
+  tls->certificates = {single};
+  return true;
+}
+
+bool Loader::read_certificates(const Node& node, std::vector<TlsCertificate>* out) {
+  if (!node.value.is_array() || node.value.empty()) {
+    return expected(node, "a list of {\"cert\": FILE, \"key\": FILE}");
+  }
+  for (size_t i = 0; i < node.value.size(); i++) {
+    Node item = child(node, "[" + std::to_string(i) + "]", node.value[i]);
+    TlsCertificate certificate;
+    certificate.where = where(item.path) + ": " + display_path(item.path);
+    bool has_cert = false, has_key = false;
+    bool ok = read_fields(item, {
+        {"cert", [&](const Node& n) { has_cert = true; return read_path(n, &certificate.cert); }},
+        {"key", [&](const Node& n) { has_key = true; return read_path(n, &certificate.key); }},
+    });
+    if (!ok) return false;
+    if (!has_cert || !has_key) {
+      return fail(item.path, std::string("\"") + (has_cert ? "key" : "cert") + "\" is missing");
+    }
+    out->push_back(certificate);
+  }
+  return true;
+}
+
+// A number of seconds (max-age=N), or the header's value as written.
+bool Loader::read_hsts(const Node& node, std::string* out) {
+  if (node.value.is_number_integer()) {
+    uint64_t seconds = 0;
+    if (!read_integer(node, 0, 1ull << 32, &seconds)) return false;
+    *out = "max-age=" + std::to_string(seconds);
+    return true;
+  }
+  std::string text;
+  if (!read_string(node, &text)) return false;
+  if (text.rfind("max-age=", 0) != 0 || text.find_first_of("\r\n", 0) != std::string::npos) {
+    return fail(node.path, "expected seconds or a \"max-age=N...\" header value, got " + quote(text));
+  }
+  *out = text;
   return true;
 }
 

@@ -112,10 +112,40 @@ struct StatusConfig {
   AddressAllowList allow = AddressAllowList::loopback();
 };
 
+// A certificate and its key (PEM files). `where` is "file:LINE: key" of the
+// entry, so a message about the files names the config line too.
+struct TlsCertificate {
+  std::string cert;  // the leaf first, then its chain
+  std::string key;
+  std::string where;
+};
+
+// TLS on a listener (docs/TLS.md). Several certificates are picked by SNI;
+// the first is the default.
+struct TlsConfig {
+  std::vector<TlsCertificate> certificates;
+  uint64_t handshake_timeout_ms = 10000;
+  std::string min_version = "1.2";       // "1.2" or "1.3"
+  bool session_tickets = true;
+  uint64_t ticket_rotation_ms = 3600000; // a new ticket key this often
+};
+
+// One address hearth accepts connections on.
+struct ListenConfig {
+  std::string host = "0.0.0.0";
+  int port = 3000;
+  bool tls = false;
+  TlsConfig tls_config;
+  bool redirect_to_https = false;  // every request: 301 to https://
+  std::string hsts;                // Strict-Transport-Security value; "" = none
+  std::string where;               // "file:LINE: listen[N]", for messages
+
+  bool same_address(const ListenConfig& other) const { return host == other.host && port == other.port; }
+};
+
 struct Config {
   std::string file;                     // absolute path of the config file ("" = built-in)
-  std::string listen_host = "0.0.0.0";
-  int listen_port = 3000;
+  std::vector<ListenConfig> listeners = {ListenConfig()};  // never empty
   int workers = 1;                      // "auto" resolves to the CPU count
   std::string root;                     // document root, canonical; "" = none (mounts and app only)
   std::vector<std::string> index = {"index.html"};

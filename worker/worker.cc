@@ -1,6 +1,8 @@
 #include "worker/worker.h"
 
 #include <malloc.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -65,7 +67,6 @@ Worker::Worker(const Config& config, WorkerIdentity id) : config_(config), id_(i
   if (config_.upstream.enabled()) {
     upstream_ = std::make_unique<Upstream>(this, config_.upstream, process_app_instance_table());
   }
-  listener_ = std::make_unique<Listener>(this);
   if (const App* app = installed_app()) add_app_routes(*app, &router_);
   if (config_.drills) register_drill_routes(router_);
 }
@@ -77,11 +78,34 @@ Worker::~Worker() {
   if (g_current == this) g_current = nullptr;
 }
 
-bool Worker::listen(int listen_fd) {
-  std::string error;
-  if (listener_->open(listen_fd, &error)) return true;
-  spdlog::error("{}", error);
-  return false;
+namespace {
+
+int bound_port(int fd) {
+  sockaddr_storage addr;
+  socklen_t len = sizeof addr;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return 443;
+  if (addr.ss_family == AF_INET6) return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
+  return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+}
+
+}  // namespace
+
+bool Worker::listen(const ListenSet& listeners) {
+  for (size_t i = 0; i < listeners.fds.size() && i < config_.listeners.size(); i++) {
+    listeners_.push_back(std::make_unique<Listener>(this, config_.listeners[i], listeners.tls.at(i)));
+    std::string error;
+    if (!listeners_.back()->open(listeners.fds[i], &error)) {
+      spdlog::error("{}", error);
+      return false;
+    }
+  }
+  // Port 0 in the config is a port the kernel picked: ask the socket.
+  int https = 443;
+  for (size_t i = listeners_.size(); i-- > 0;) {
+    if (listeners_[i]->tls() != nullptr) https = bound_port(listeners.fds[i]);
+  }
+  for (auto& listener : listeners_) listener->set_https_port(https);
+  return true;
 }
 
 int Worker::run() {
@@ -116,7 +140,7 @@ void Worker::begin_drain(uint64_t timeout_ms) {
   drain_deadline_ms_ = deadline;
   spdlog::info("worker {} draining: {} open connections, at most {} s", id_.slot, active_connections_,
                timeout_ms / 1000.0);
-  listener_->stop();
+  for (auto& listener : listeners_) listener->stop();
   for (Connection* c = connections_; c != nullptr; c = c->next) c->drain();
   uv_timer_start(&shutdown_timer_, shutdown_timer_cb, timeout_ms, 0);
   uv_unref(reinterpret_cast<uv_handle_t*>(&shutdown_timer_));
@@ -143,7 +167,7 @@ void Worker::release_memory_after_burst() {
 
 void Worker::stop_now() {
   draining_ = true;
-  listener_->stop();
+  for (auto& listener : listeners_) listener->stop();
   Connection* c = connections_;
   while (c != nullptr) {
     Connection* next = c->next;
@@ -182,7 +206,7 @@ void Worker::connection_closed(Connection* conn) {
   if (conn->prev != nullptr) conn->prev->next = conn->next;
   if (conn->next != nullptr) conn->next->prev = conn->prev;
   if (connections_ == conn) connections_ = conn->next;
-  listener_->on_connection_closed();
+  for (auto& listener : listeners_) listener->on_connection_closed();
   if (draining_ && active_connections_ == 0) stop_loop();
 }
 

@@ -17,6 +17,7 @@
 #include "worker/http/idle_connections.h"
 #include "worker/static/mime_types.h"
 #include "worker/app/router.h"
+#include "worker/listen_set.h"
 #include "worker/worker_main.h"
 
 namespace hearth {
@@ -33,8 +34,9 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  // Starts accepting on `listen_fd`. Returns false (and logs) on failure.
-  bool listen(int listen_fd);
+  // Starts accepting on every socket of `listeners`. Returns false (and
+  // logs) on failure.
+  bool listen(const ListenSet& listeners);
   // Runs the loop until the worker has stopped. Returns the exit status.
   int run();
   // Called once the loop is told to stop, before handles are closed
@@ -97,7 +99,7 @@ class Worker {
   GzipFilter gzip_filter_{config_.gzip};
   std::unique_ptr<StaticFiles> static_files_;
   std::unique_ptr<Upstream> upstream_;
-  std::unique_ptr<Listener> listener_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<std::function<void()>> stop_hooks_;
   Connection* connections_ = nullptr;  // intrusive list
   IdleConnections idle_;

@@ -47,7 +47,7 @@ void size_thread_pool(const Config& config) {
 
 }  // namespace
 
-int run_worker(const Config& config, int listen_fd, int channel_fd, WorkerIdentity id) {
+int run_worker(const Config& config, const ListenSet& listeners, int channel_fd, WorkerIdentity id) {
   signal(SIGPIPE, SIG_IGN);
   size_thread_pool(config);
   install_crash_guard();
@@ -58,7 +58,7 @@ int run_worker(const Config& config, int listen_fd, int channel_fd, WorkerIdenti
   }
   const App* app = installed_app();
   if (app != nullptr && !run_worker_start_hooks(*app, current_worker())) return 2;
-  if (!worker.listen(listen_fd)) return 2;
+  if (!worker.listen(listeners)) return 2;
   std::unique_ptr<MasterLink> link;
   StandaloneSignals signals;
   if (channel_fd >= 0) {

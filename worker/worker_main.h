@@ -2,6 +2,7 @@
 #pragma once
 
 #include "shared/config.h"
+#include "worker/listen_set.h"
 
 namespace hearth {
 
@@ -10,9 +11,9 @@ struct WorkerIdentity {
   uint64_t generation = 0;
 };
 
-// Serves on `listen_fd` until told to stop. `channel_fd` is the worker's end
+// Serves on every socket of `listeners` until told to stop. `channel_fd` is the worker's end
 // of the master channel, or -1 when running without a master.
 // Returns the process exit status.
-int run_worker(const Config& config, int listen_fd, int channel_fd, WorkerIdentity id);
+int run_worker(const Config& config, const ListenSet& listeners, int channel_fd, WorkerIdentity id);
 
 }  // namespace hearth

@@ -34,6 +34,7 @@ struct Request {
   std::string body;         // complete body (Content-Length or chunked, de-chunked)
   std::map<std::string, std::string> params;  // ":name" segments matched by the router
   std::string remote_addr;  // "127.0.0.1"
+  bool secure = false;      // it came over TLS (https://, wss://)
 
   bool is_head() const { return method == "HEAD"; }
   // A header's first value, or `fallback`.

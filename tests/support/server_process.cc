@@ -69,12 +69,18 @@ bool ServerProcess::start(const std::vector<std::string>& args, int timeout_ms) 
     _exit(127);
   }
   setpgid(pid_, pid_);
+  // The master logs one line per listener, in the config's order.
+  const nlohmann::json& listen = config_["listen"];
+  size_t listeners = listen.is_array() ? listen.size() : 1;
   std::regex listening("listening on [^ ]*:([0-9]+)");
   return eventually(timeout_ms, [&] {
-    std::smatch m;
     std::string log = error_log();
-    if (!std::regex_search(log, m, listening)) return false;
-    port_ = std::stoi(m[1]);
+    ports_.clear();
+    for (std::sregex_iterator it(log.begin(), log.end(), listening), end; it != end; ++it) {
+      if (ports_.size() < listeners) ports_.push_back(std::stoi((*it)[1]));
+    }
+    if (ports_.size() < listeners) return false;
+    port_ = ports_[0];
     return port_ > 0;
   });
 }

@@ -46,6 +46,8 @@ class ServerProcess {
   void write_config();
 
   int port() const { return port_; }
+  // Every listener's port, in the order of the config's "listen" list.
+  const std::vector<int>& ports() const { return ports_; }
   pid_t pid() const { return pid_; }
   std::string error_log() const;
   // Waits until the error log contains `needle` (count occurrences >= times).
@@ -58,6 +60,7 @@ class ServerProcess {
  private:
   TempDir dir_;
   nlohmann::json config_;
+  std::vector<int> ports_;
   std::string binary_;
   pid_t pid_ = -1;
   int port_ = 0;

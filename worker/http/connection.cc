@@ -10,8 +10,12 @@
 #include "worker/http/access_log_line.h"
 #include "worker/http/dispatch.h"
 #include "worker/http/error_page.h"
+#include "worker/http/https_redirect.h"
+#include "worker/http/listener.h"
 #include "worker/compress/gzip_encoder.h"
 #include "worker/http/response_writer.h"
+#include "worker/tls/tls_context.h"
+#include "worker/tls/tls_stream.h"
 #include "worker/websocket/websocket_link.h"
 #include "worker/worker.h"
 
@@ -28,6 +32,8 @@ constexpr uint64_t kDrainGraceMs = 1000;
 // All connections of a worker share one read buffer: libuv calls read_cb
 // right after alloc_cb, and read_cb consumes or copies the bytes.
 char g_read_buffer[kReadBufferBytes];
+// And one for what TLS decrypts from it, consumed or copied the same way.
+char g_plain_buffer[kReadBufferBytes];
 
 std::string peer_address(uv_tcp_t* tcp) {
   sockaddr_storage addr;
@@ -58,17 +64,19 @@ void limit_unsent_bytes(int fd) {
 
 }  // namespace
 
-Connection::Connection(Worker* worker)
+Connection::Connection(Worker* worker, const hearth::Listener* listener)
     : worker_(worker),
+      listener_(listener),
       parser_(worker->config().limits),
-      out_(reinterpret_cast<uv_stream_t*>(&tcp_), this) {
+      socket_(reinterpret_cast<uv_stream_t*>(&tcp_)),
+      out_(&socket_, this) {
   parser_.set_body_limit([this](const Request& head) { return body_limit_for(head); });
 }
 
 Connection::~Connection() = default;
 
-Connection* Connection::accept(Worker* worker, uv_stream_t* server) {
-  auto* conn = new Connection(worker);
+Connection* Connection::accept(Worker* worker, const hearth::Listener* listener, uv_stream_t* server) {
+  auto* conn = new Connection(worker, listener);
   if (!conn->start(server)) {
     conn->close();
     return nullptr;
@@ -88,6 +96,12 @@ bool Connection::start(uv_stream_t* server) {
   uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd_);
   limit_unsent_bytes(fd_);
   remote_addr_ = peer_address(&tcp_);
+  if (const TlsContext* tls = listener_->tls()) {
+    SSL* session = tls->new_session();
+    if (session == nullptr) return false;
+    tls_ = std::make_unique<TlsStream>(session, &socket_);
+    out_.set_transport(tls_.get());
+  }
   if (uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), alloc_cb, read_cb) != 0) return false;
   reading_ = true;
   if (worker_->draining()) draining_ = true;
@@ -100,7 +114,70 @@ void Connection::alloc_cb(uv_handle_t*, size_t, uv_buf_t* buf) noexcept {
 }
 
 void Connection::read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) noexcept {
-  static_cast<Connection*>(stream->data)->on_read(nread, buf);
+  auto* conn = static_cast<Connection*>(stream->data);
+  if (conn->tls_ && nread > 0) {
+    conn->on_ciphertext(buf->base, static_cast<size_t>(nread));
+  } else {
+    conn->on_read(nread, buf);
+  }
+}
+
+// Everything the record layer yields goes on at once; what the connection
+// cannot take yet waits in pending_input_ as plain input would, so no
+// plaintext is ever left inside TLS with no read to come for it.
+void Connection::on_ciphertext(const char* data, size_t len) {
+  bool had_handshake = tls_->handshake_done();
+  tls_->feed(data, len);
+  while (!closing_ && tls_) {
+    ssize_t n = tls_->read(g_plain_buffer, sizeof g_plain_buffer);
+    if (n == 0) break;
+    if (n < 0) {
+      on_tls_failure(n);
+      return;
+    }
+    uv_buf_t plain = uv_buf_init(g_plain_buffer, static_cast<unsigned>(n));
+    on_read(n, &plain);
+  }
+  if (closing_ || !tls_) return;
+  tls_->end_feed();
+  if (!had_handshake && tls_->handshake_done()) {
+    spdlog::debug("{}: {}", remote_addr_, tls_->describe());
+    update_timer();
+  }
+}
+
+void Connection::on_tls_failure(ssize_t error) {
+  if (error == UV_EOF) {  // close_notify: the client is done
+    on_read(UV_EOF, nullptr);
+    return;
+  }
+  spdlog::debug("{}: TLS {}", remote_addr_, tls_->failure());
+  if (tls_->plain_http() && !lingering_) {
+    answer_plain_http_on_tls_port();
+    return;
+  }
+  close();  // noise, or a broken session: nothing can be answered
+}
+
+// nginx's answer: a plain 400 the browser shows, saying what happened.
+void Connection::answer_plain_http_on_tls_port() {
+  out_.set_transport(&socket_);
+  tls_.reset();
+  Response res;
+  res.text("The plain HTTP request was sent to HTTPS port\n", 400);
+  res.close_connection = true;
+  ResponseContext ctx;
+  ctx.keep_alive = false;
+  ctx.date = &worker_->date_now();
+  write_response(res, &ctx, &out_);
+  if (access_log_enabled()) access_log(format_error_access_line(remote_addr_, 400));
+  close_after_write_ = true;
+  finish_batch();
+}
+
+void Connection::stamp(Request& req) const {
+  req.remote_addr = remote_addr_;
+  req.secure = tls_ != nullptr;
 }
 
 void Connection::on_read(ssize_t nread, const uv_buf_t* buf) {
@@ -186,7 +263,7 @@ bool Connection::process_one(const char* data, size_t len, size_t* consumed) {
 void Connection::answer(Request& req, bool keep_alive) {
   worker_->count_request();
   requests_++;
-  req.remote_addr = remote_addr_;
+  stamp(req);
   response_ = Response();
   keep_alive_ = keep_alive;
   body_handler_ = nullptr;
@@ -196,7 +273,12 @@ void Connection::answer(Request& req, bool keep_alive) {
   in_dispatch_ = true;
   {
     CurrentReplySink current(this, &req, &response_);
-    dispatch(*worker_, req, &response_, quiet_output ? fd_ : -1);
+    if (listener_->config().redirect_to_https) {
+      answer_https_redirect(req, listener_->https_port(), &response_);
+    } else {
+      // A crash writes its 500 straight to the socket: not through TLS.
+      dispatch(*worker_, req, &response_, quiet_output && !tls_ ? fd_ : -1);
+    }
   }
   in_dispatch_ = false;
   after_dispatch();
@@ -208,7 +290,7 @@ ResponseContext Connection::response_context() {
   ctx.keep_alive = keep_alive_ && !draining_;
   ctx.head_request = request_.is_head();
   ctx.date = &worker_->date_now();
-  ctx.extra_headers = &worker_->config().response_headers;
+  ctx.extra_headers = &listener_->response_headers();
   return ctx;
 }
 
@@ -315,6 +397,7 @@ void Connection::on_output_progress() {
 void Connection::lingering_close() {
   if (lingering_ || closing_) return;
   lingering_ = true;
+  if (tls_) tls_->close_notify();
   shutdown_req_.data = this;
   if (uv_shutdown(&shutdown_req_, reinterpret_cast<uv_stream_t*>(&tcp_), shutdown_cb) != 0) {
     close();
@@ -352,7 +435,9 @@ bool Connection::input_waiting() const {
 void Connection::update_timer() {
   const Limits& limits = worker_->config().limits;
   if (lingering_ || tunnel_) return;
-  if (reply_ != nullptr && out_.empty() && !receiving_body_) {
+  if (tls_ && !tls_->handshake_done()) {
+    set_timer(TimerMode::kHandshake, listener_->tls()->handshake_timeout_ms(), false);
+  } else if (reply_ != nullptr && out_.empty() && !receiving_body_) {
     set_reply_timer();
   } else if (!out_.empty()) {
     set_timer(TimerMode::kSend, limits.body_timeout_ms, true);
@@ -376,7 +461,9 @@ void Connection::set_timer(TimerMode mode, uint64_t ms, bool restart) {
     timer_mode_ = mode;
     uv_timer_start(&timer_, timer_cb, ms, 0);
   }
-  bool idle = (mode == TimerMode::kFirstRequest || mode == TimerMode::kKeepAlive) && !draining_;
+  // A handshake that stalls is idle too: at the limit it makes room.
+  bool idle = (mode == TimerMode::kFirstRequest || mode == TimerMode::kKeepAlive || mode == TimerMode::kHandshake) &&
+              !draining_;
   if (idle && !IdleNode::idle) {
     worker_->idle_connections().add(this);
     idle_since_ms_ = uv_now(worker_->loop());
@@ -413,6 +500,9 @@ void Connection::timer_cb(uv_timer_t* timer) noexcept { static_cast<Connection*>
 
 void Connection::on_timeout() {
   switch (timer_mode_) {
+    case TimerMode::kHandshake:
+      close();  // slowloris at the TLS layer: no HTTP to answer with
+      return;
     case TimerMode::kFirstRequest:
       if (input_waiting()) {
         set_timer(TimerMode::kHead, worker_->config().limits.header_timeout_ms, true);
@@ -453,6 +543,7 @@ void Connection::close() {
   tunnel_.reset();
   worker_->idle_connections().remove(this);
   out_.cancel();
+  socket_.cancel();
   uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), close_cb);
   uv_close(reinterpret_cast<uv_handle_t*>(&timer_), close_cb);
 }

@@ -18,11 +18,14 @@
 #include "worker/http/idle_connections.h"
 #include "worker/http/output_queue.h"
 #include "worker/http/request_parser.h"
+#include "worker/http/socket_transport.h"
 #include "worker/http/response_writer.h"
 #include "worker/upstream/proxy_tunnel.h"
 
 namespace hearth {
 
+class Listener;
+class TlsStream;
 class Worker;
 class WebSocketLink;
 struct Request;
@@ -30,8 +33,9 @@ struct Request;
 
 class Connection : public OutputQueue::Listener, public IdleNode, public ReplySink, public ProxyTunnel::Client {
  public:
-  // Accepts a pending connection from `server`. Returns null on failure.
-  static Connection* accept(Worker* worker, uv_stream_t* server);
+  // Accepts a pending connection from `server`, the socket of `listener`
+  // (which says whether it speaks TLS). Returns null on failure.
+  static Connection* accept(Worker* worker, const hearth::Listener* listener, uv_stream_t* server);
 
   // Graceful stop: idle connections close after a short grace period,
   // busy ones answer their current request with Connection: close.
@@ -54,13 +58,19 @@ class Connection : public OutputQueue::Listener, public IdleNode, public ReplySi
   friend class WebSocketLink;
 
   enum class TimerMode { kNone, kFirstRequest, kKeepAlive, kHead, kBody, kSend, kLinger, kDrainGrace,
-                         kWebSocket, kReply };
+                         kWebSocket, kReply, kHandshake };
 
-  explicit Connection(Worker* worker);
+  Connection(Worker* worker, const hearth::Listener* listener);
   ~Connection() override;
   bool start(uv_stream_t* server);
 
   void on_read(ssize_t nread, const uv_buf_t* buf);
+  // TLS (worker/tls/tls_stream.h): decrypts and hands the plaintext to on_read.
+  void on_ciphertext(const char* data, size_t len);
+  void on_tls_failure(ssize_t error);
+  void answer_plain_http_on_tls_port();
+  // What every request of this connection carries: the peer, https or not.
+  void stamp(Request& req) const;
   void process_input(const char* data, size_t len);
   bool process_one(const char* data, size_t len, size_t* consumed);
   void answer(Request& req, bool keep_alive);
@@ -128,12 +138,15 @@ class Connection : public OutputQueue::Listener, public IdleNode, public ReplySi
   static void shutdown_cb(uv_shutdown_t* req, int status) noexcept;
 
   Worker* worker_;
+  const hearth::Listener* listener_;
   uv_tcp_t tcp_;
   uv_timer_t timer_;
   uv_shutdown_t shutdown_req_;
   RequestParser parser_;
   Request request_;    // the one being answered; its buffers are reused
   Response response_;  // its answer; a deferred one is filled later
+  SocketTransport socket_;          // declared before what writes through it
+  std::unique_ptr<TlsStream> tls_;  // set on a TLS listener, before any byte is read
   OutputQueue out_;
   std::string pending_input_;   // bytes received while answering earlier requests
   std::string remote_addr_;

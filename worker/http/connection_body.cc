@@ -7,6 +7,7 @@
 #include "worker/http/connection.h"
 #include "worker/http/dispatch.h"
 #include "worker/http/error_page.h"
+#include "worker/http/listener.h"
 #include "worker/http/path_normalize.h"
 #include "worker/upstream/upstream.h"
 #include "worker/worker.h"
@@ -25,6 +26,7 @@ bool Connection::goes_upstream(const Request& head, const std::string& path) {
 uint64_t Connection::body_limit_for(const Request& head) {
   body_handler_ = nullptr;
   const uint64_t usual = worker_->config().limits.body_bytes;
+  if (listener_->config().redirect_to_https) return usual;  // nothing runs here but the 301
   std::string path;
   if (!normalize_path(head.path, &path)) return usual;  // dispatch answers 400
   Router::Match match = worker_->router().match(head.method, path);
@@ -52,7 +54,7 @@ bool Connection::start_streamed_request() {
   normalize_path(request_.path, &path);
   request_.path = std::move(path);
   request_.params = std::move(body_route_params_);
-  request_.remote_addr = remote_addr_;
+  stamp(request_);
   response_ = Response();
   keep_alive_ = true;  // known when the body has ended
   exchange_written_ = stream_ended_ = reply_dropped_ = false;
@@ -61,7 +63,7 @@ bool Connection::start_streamed_request() {
   in_dispatch_ = true;
   {
     CurrentReplySink current(this, &request_, &response_);
-    run_body_handler(*handler, request_, &response_, &streamed_body_, quiet_output ? fd_ : -1);
+    run_body_handler(*handler, request_, &response_, &streamed_body_, quiet_output && !tls_ ? fd_ : -1);
   }
   in_dispatch_ = false;
   if (reply_ != nullptr && reply_->over()) reply_ = nullptr;

@@ -9,7 +9,11 @@
 
 namespace hearth {
 
-Listener::Listener(Worker* worker) : worker_(worker) {}
+Listener::Listener(Worker* worker, const ListenConfig& config, std::shared_ptr<const TlsContext> tls)
+    : worker_(worker), config_(config), tls_(std::move(tls)),
+      response_headers_(worker->config().response_headers) {
+  if (!config.hsts.empty()) response_headers_.emplace_back("Strict-Transport-Security", config.hsts);
+}
 
 bool Listener::open(int fd, std::string* error) {
   uv_tcp_init(worker_->loop(), &server_);
@@ -64,7 +68,7 @@ void Listener::accept_one() {
   }
   warned_full_ = false;
   held_back_ = false;
-  Connection::accept(worker_, reinterpret_cast<uv_stream_t*>(&server_));
+  Connection::accept(worker_, this, reinterpret_cast<uv_stream_t*>(&server_));
 }
 
 // nginx closes up to 32 reusable connections when it runs out: room for a

@@ -6,15 +6,24 @@
 
 #include <uv.h>
 
+#include <memory>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include "shared/config.h"
 
 namespace hearth {
 
+class TlsContext;
 class Worker;
 
 class Listener {
  public:
-  explicit Listener(Worker* worker);
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+
+  // `tls` is null for a plain listener. `config` is the worker's own copy.
+  Listener(Worker* worker, const ListenConfig& config, std::shared_ptr<const TlsContext> tls);
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
 
@@ -26,12 +35,24 @@ class Listener {
   // A connection closed: accept the one held back at the limit, if any.
   void on_connection_closed();
 
+  const ListenConfig& config() const { return config_; }
+  const TlsContext* tls() const { return tls_.get(); }
+  // Added to every response on this listener: response_headers, then HSTS.
+  const Headers& response_headers() const { return response_headers_; }
+  // Where redirect_to_https points (the first TLS listener's port).
+  int https_port() const { return https_port_; }
+  void set_https_port(int port) { https_port_ = port; }
+
  private:
   static void connection_cb(uv_stream_t* server, int status) noexcept;
   void accept_one();
   int idle_closed_at_once() const;
 
   Worker* worker_;
+  const ListenConfig& config_;
+  std::shared_ptr<const TlsContext> tls_;
+  Headers response_headers_;
+  int https_port_ = 443;
   uv_tcp_t server_;
   bool open_ = false;
   bool held_back_ = false;  // a connection waits in libuv until we are below the limit

@@ -14,19 +14,20 @@ constexpr size_t kSendfileBytes = 1 << 20;    // per sendfile(2) call
 constexpr unsigned kMaxBufs = 16;             // iovecs per uv_try_write
 }  // namespace
 
-struct OutputQueue::WriteRequest {
-  uv_write_t req;
-  std::string data;
-  OutputQueue* queue;  // null once cancelled
-};
-
-OutputQueue::OutputQueue(uv_stream_t* stream, Listener* listener) : stream_(stream), listener_(listener) {}
+OutputQueue::OutputQueue(Transport* transport, Listener* listener) : transport_(transport), listener_(listener) {
+  transport_->set_listener(this);
+}
 
 OutputQueue::~OutputQueue() { cancel(); }
 
+void OutputQueue::set_transport(Transport* transport) {
+  transport_->forget_listener(this);
+  transport_ = transport;
+  transport_->set_listener(this);
+}
+
 void OutputQueue::cancel() {
-  if (pending_ != nullptr) pending_->queue = nullptr;
-  pending_ = nullptr;
+  transport_->forget_listener(this);
   listener_ = nullptr;
   items_.clear();
   memory_bytes_ = 0;
@@ -47,8 +48,13 @@ void OutputQueue::push(std::string bytes) {
 bool OutputQueue::write(std::string_view bytes) {
   if (items_.empty() && !write_in_flight_ && error_ == 0 && !bytes.empty()) {
     uv_buf_t buf = uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
-    int written = uv_try_write(stream_, &buf, 1);
+    int written = transport_->try_write(&buf, 1);
     if (written > 0) bytes.remove_prefix(static_cast<size_t>(written));
+    if (transport_->pending()) {
+      write_in_flight_ = true;  // taken, not yet sent (TLS): the rest waits
+      if (!bytes.empty()) push(std::string(bytes));
+      return false;
+    }
     if (bytes.empty()) return true;
     // A failed write is tried again by flush(), which reports it.
   }
@@ -109,12 +115,16 @@ OutputQueue::Step OutputQueue::write_memory() {
     bufs[n++] = uv_buf_init(const_cast<char*>(it->data.data() + it->data_offset),
                             static_cast<unsigned>(it->data.size() - it->data_offset));
   }
-  int written = uv_try_write(stream_, bufs, n);
-  if (written < 0 && written != UV_EAGAIN && written != UV_ENOSYS) {
+  int written = transport_->try_write(bufs, n);
+  if (written < 0 && written != UV_EAGAIN) {
     error_ = written;
     return Step::kError;
   }
   if (written > 0) consume_memory(static_cast<size_t>(written));
+  if (transport_->pending()) {
+    write_in_flight_ = true;
+    return Step::kBlocked;
+  }
   if (!items_.empty() && items_.front().kind == Item::Kind::kMemory) {
     Item& front = items_.front();
     std::string rest = front.data.substr(front.data_offset);
@@ -140,11 +150,8 @@ void OutputQueue::consume_memory(size_t n) {
 }
 
 OutputQueue::Step OutputQueue::write_file(Item& item) {
-  uv_os_fd_t sock;
-  if (uv_fileno(reinterpret_cast<uv_handle_t*>(stream_), &sock) != 0) {
-    error_ = UV_EBADF;
-    return Step::kError;
-  }
+  int sock = transport_->sendfile_fd();
+  if (sock < 0) return write_file_through(item);
   while (item.remaining > 0) {
     off_t offset = static_cast<off_t>(item.file_offset);
     size_t want = item.remaining < kSendfileBytes ? item.remaining : kSendfileBytes;
@@ -173,6 +180,45 @@ OutputQueue::Step OutputQueue::write_file(Item& item) {
     return Step::kError;
   }
   items_.pop_front();
+  return Step::kProgress;
+}
+
+// No sendfile (TLS): one bounded chunk read at a time, handed straight to
+// the transport, which encrypts from it; the next is read once it is sent.
+OutputQueue::Step OutputQueue::write_file_through(Item& item) {
+  for (;;) {
+    size_t want = item.remaining < kChunkBytes ? item.remaining : kChunkBytes;
+    std::string chunk(want, '\0');
+    ssize_t got = ::pread(item.file->fd, &chunk[0], chunk.size(), static_cast<off_t>(item.file_offset));
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      error_ = UV_EOF;  // the file shrank under us
+      return Step::kError;
+    }
+    chunk.resize(static_cast<size_t>(got));
+    item.file_offset += got;
+    item.remaining -= got;
+    bool last = item.remaining == 0;
+    if (last) items_.pop_front();  // `item` is gone
+    uv_buf_t buf = uv_buf_init(&chunk[0], static_cast<unsigned>(chunk.size()));
+    Step step = after_try_write(transport_->try_write(&buf, 1), chunk);
+    if (last || step != Step::kProgress) return step;
+  }
+}
+
+// What a try_write of `bytes` returned: all sent, all taken but pending,
+// or the rest handed to write.
+OutputQueue::Step OutputQueue::after_try_write(int written, std::string_view bytes) {
+  if (written < 0 && written != UV_EAGAIN) {
+    error_ = written;
+    return Step::kError;
+  }
+  size_t taken = written > 0 ? static_cast<size_t>(written) : 0;
+  if (taken < bytes.size()) return queue_chunk(std::string(bytes.substr(taken)));
+  if (transport_->pending()) {
+    write_in_flight_ = true;
+    return Step::kBlocked;
+  }
   return Step::kProgress;
 }
 
@@ -206,34 +252,24 @@ OutputQueue::Step OutputQueue::expand_stream(Item& item) {
 }
 
 OutputQueue::Step OutputQueue::queue_chunk(std::string chunk) {
-  auto* w = new WriteRequest{uv_write_t(), std::move(chunk), this};
-  w->req.data = w;
-  uv_buf_t buf = uv_buf_init(&w->data[0], static_cast<unsigned>(w->data.size()));
-  int r = uv_write(&w->req, stream_, &buf, 1, on_write);
+  int r = transport_->write(std::move(chunk));
   if (r != 0) {
-    delete w;
     error_ = r;
     return Step::kError;
   }
-  pending_ = w;
   write_in_flight_ = true;
   return Step::kBlocked;
 }
 
-void OutputQueue::on_write(uv_write_t* req, int status) {
-  auto* w = static_cast<WriteRequest*>(req->data);
-  OutputQueue* q = w->queue;
-  delete w;
-  if (q == nullptr) return;  // cancelled: the connection is closing
-  q->pending_ = nullptr;
-  q->write_in_flight_ = false;
+void OutputQueue::on_transport_written(int status) {
+  write_in_flight_ = false;
   if (status < 0) {
-    q->error_ = status;
-    if (q->listener_ != nullptr) q->listener_->on_output_error(status);
+    error_ = status;
+    if (listener_ != nullptr) listener_->on_output_error(status);
     return;
   }
-  if (q->listener_ != nullptr) q->listener_->on_output_progress();
-  if (q->flush() && q->listener_ != nullptr) q->listener_->on_output_drained();
+  if (listener_ != nullptr) listener_->on_output_progress();
+  if (flush() && listener_ != nullptr) listener_->on_output_drained();
 }
 
 }  // namespace hearth

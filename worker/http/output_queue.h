@@ -1,8 +1,10 @@
 // Everything a connection has to send, in order: bytes in memory, slices of
-// open files and body streams. Memory goes out with uv_try_write when the
-// socket takes it, files with sendfile(2); only when the socket is full is
-// one bounded chunk handed to uv_write, and the queue waits for it. So a slow
-// reader costs at most one chunk of memory per connection, never a whole file.
+// open files and body streams. Memory goes out with the transport's
+// try_write when the socket takes it, files with sendfile(2) (or, over TLS,
+// read one bounded chunk at a time and encrypted); only when the socket is
+// full is one bounded chunk handed to the transport's write, and the queue
+// waits for it. So a slow reader costs at most one chunk of memory per
+// connection, never a whole file.
 #pragma once
 
 #include <uv.h>
@@ -14,10 +16,11 @@
 #include <string_view>
 
 #include "worker/http/response_body.h"
+#include "worker/http/transport.h"
 
 namespace hearth {
 
-class OutputQueue {
+class OutputQueue : private Transport::Listener {
  public:
   class Listener {
    public:
@@ -31,10 +34,13 @@ class OutputQueue {
     virtual void on_output_progress() {}
   };
 
-  // REQUIRES: `stream` and `listener` outlive the queue's pending write;
-  // call cancel() before closing the stream.
-  OutputQueue(uv_stream_t* stream, Listener* listener);
-  ~OutputQueue();
+  // REQUIRES: `transport` and `listener` outlive the queue's pending write;
+  // call cancel() before closing the socket.
+  OutputQueue(Transport* transport, Listener* listener);
+  ~OutputQueue() override;
+  // Writes through `transport` from now on (TLS, once accepted). REQUIRES:
+  // nothing written yet.
+  void set_transport(Transport* transport);
   OutputQueue(const OutputQueue&) = delete;
   OutputQueue& operator=(const OutputQueue&) = delete;
 
@@ -72,22 +78,21 @@ class OutputQueue {
     std::shared_ptr<BodyStream> stream;
     bool chunked = false;
   };
-  struct WriteRequest;
-
   enum class Step { kProgress, kBlocked, kError };
   Step write_memory();
   Step write_file(Item& item);
+  Step write_file_through(Item& item);
   Step expand_stream(Item& item);
   Step queue_chunk(std::string chunk);
+  Step after_try_write(int written, std::string_view bytes);
   void consume_memory(size_t n);
-  static void on_write(uv_write_t* req, int status);
+  void on_transport_written(int status) override;
 
-  uv_stream_t* stream_;
+  Transport* transport_;
   Listener* listener_;
   std::deque<Item> items_;
   size_t memory_bytes_ = 0;
-  bool write_in_flight_ = false;
-  WriteRequest* pending_ = nullptr;
+  bool write_in_flight_ = false;  // waiting for on_transport_written
   int error_ = 0;
 };
 

@@ -86,7 +86,7 @@ ProxyExchange::ProxyExchange(Upstream* upstream, std::shared_ptr<ReplyState> rep
       upgrade_(is_websocket_upgrade(request_)) {
   reply_->from_upstream = true;
   body_framing_ = body_framing(request_, streamed_body);
-  head_ = upstream_request_head(request_, ForwardedFor{request_.remote_addr, "http"}, body_framing_, upgrade_);
+  head_ = upstream_request_head(request_, ForwardedFor{request_.remote_addr, request_.secure ? "https" : "http"}, body_framing_, upgrade_);
   if (!streamed_body) {
     body_ = request_.body;
     body_complete_ = true;

@@ -1,5 +1,7 @@
 #include "worker/websocket/websocket_link.h"
 
+#include "worker/http/listener.h"
+
 #include <algorithm>
 
 #include "shared/logging.h"
@@ -27,6 +29,7 @@ WebSocketLimits limits_for(const Config& config, const WebSocketRoute* route) {
 // A Connection member, defined here so that the HTTP engine only names the
 // WebSocket code at its hand-over points.
 bool Connection::upgrade_to_websocket(Request& req, const char* rest, size_t len) {
+  if (listener_->config().redirect_to_https) return false;  // answered with the 301
   std::string path;
   if (!normalize_path(req.path, &path)) return false;
   const WebSocketRoute* route = worker_->router().websocket_route(path);
@@ -38,7 +41,7 @@ bool Connection::upgrade_to_websocket(Request& req, const char* rest, size_t len
 
   worker_->count_request();
   requests_++;
-  req.remote_addr = remote_addr_;
+  stamp(req);
   if (access_log_enabled()) access_log(format_access_line(req, 101, 0));
   pending_input_.clear();
   paused_ = false;

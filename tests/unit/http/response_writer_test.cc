@@ -11,6 +11,7 @@
 #include <string>
 
 #include "worker/http/output_queue.h"
+#include "worker/http/socket_transport.h"
 
 namespace hearth {
 namespace {
@@ -66,11 +67,13 @@ class OutputQueueTest : public ::testing::Test, public OutputQueue::Listener {
     uv_loop_init(&loop_);
     uv_pipe_init(&loop_, &pipe_, 0);
     ASSERT_EQ(uv_pipe_open(&pipe_, fds_[0]), 0);
-    queue_ = std::make_unique<OutputQueue>(reinterpret_cast<uv_stream_t*>(&pipe_), this);
+    transport_ = std::make_unique<SocketTransport>(reinterpret_cast<uv_stream_t*>(&pipe_));
+    queue_ = std::make_unique<OutputQueue>(transport_.get(), this);
   }
   void TearDown() override {
     queue_->cancel();
     queue_.reset();
+    transport_->cancel();
     uv_close(reinterpret_cast<uv_handle_t*>(&pipe_), nullptr);
     uv_run(&loop_, UV_RUN_DEFAULT);
     uv_loop_close(&loop_);
@@ -94,6 +97,7 @@ class OutputQueueTest : public ::testing::Test, public OutputQueue::Listener {
   int fds_[2] = {-1, -1};
   uv_loop_t loop_;
   uv_pipe_t pipe_;
+  std::unique_ptr<SocketTransport> transport_;
   std::unique_ptr<OutputQueue> queue_;
   int drained_ = 0;
   int errors_ = 0;

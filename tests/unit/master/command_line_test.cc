@@ -59,7 +59,7 @@ TEST(CommandLine, NoArgumentsServesWithTheDefaultConfig) {
   EXPECT_FALSE(cl.test_config || cl.help || cl.version || cl.daemon || cl.drills || cl.no_master);
   EXPECT_EQ(cl.signal, "");
   EXPECT_EQ(cl.workers, 0);
-  EXPECT_EQ(cl.listen, "");
+  EXPECT_TRUE(cl.listen.empty());
 }
 
 TEST(CommandLine, EveryFlag) {
@@ -75,7 +75,7 @@ TEST(CommandLine, EveryFlag) {
   EXPECT_EQ(cl.signal, "reload");
   EXPECT_TRUE(cl.help);
   EXPECT_TRUE(cl.version);
-  EXPECT_EQ(cl.listen, "[::1]:0");
+  EXPECT_EQ(cl.listen, std::vector<std::string>{"[::1]:0"});
   EXPECT_EQ(cl.root, cwd_plus("site"));  // relative to the current folder
   EXPECT_EQ(cl.workers, 3);
   EXPECT_TRUE(cl.daemon);
@@ -186,7 +186,7 @@ TEST_F(OverrideTest, FileValuesStandWithoutFlags) {
   std::string error;
   ASSERT_TRUE(load_effective_config(cl, &config, &error)) << error;
   EXPECT_EQ(config.file, file_);
-  EXPECT_EQ(config.listen_port, 3000);
+  EXPECT_EQ(config.listeners[0].port, 3000);
   EXPECT_EQ(config.workers, 2);
   EXPECT_EQ(config.root, dir_.path() + "/site");
   EXPECT_EQ(config.log.level, "warn");
@@ -204,8 +204,8 @@ TEST_F(OverrideTest, FlagsWinOverTheFile) {
   Config config;
   std::string error;
   ASSERT_TRUE(load_effective_config(cl, &config, &error)) << error;
-  EXPECT_EQ(config.listen_host, "127.0.0.1");
-  EXPECT_EQ(config.listen_port, 0);
+  EXPECT_EQ(config.listeners[0].host, "127.0.0.1");
+  EXPECT_EQ(config.listeners[0].port, 0);
   EXPECT_EQ(config.workers, 5);
   EXPECT_EQ(config.root, dir_.path() + "/other");
   EXPECT_EQ(config.log.level, "debug");
@@ -236,7 +236,7 @@ TEST_F(OverrideTest, BadOverrideIsAnErrorAndLeavesTheConfigAlone) {
   EXPECT_EQ(config.workers, 42);
 
   CommandLine by_hand;
-  by_hand.listen = "nowhere:80";
+  by_hand.listen = {"nowhere:80"};
   EXPECT_FALSE(apply_overrides(by_hand, &config, &error));
   EXPECT_EQ(error, "--listen: host \"nowhere\" is not a numeric IP address (only \"localhost\" and \"*\" are names)");
 }

@@ -64,8 +64,8 @@ TEST_F(ConfigTest, DefaultsServeNoFolder) {
   Config config = default_config();
   EXPECT_EQ(config.root, "") << "no root: the current folder is not served";
   EXPECT_EQ(config.file, "");
-  EXPECT_EQ(config.listen_host, "0.0.0.0");
-  EXPECT_EQ(config.listen_port, 3000);
+  EXPECT_EQ(config.listeners[0].host, "0.0.0.0");
+  EXPECT_EQ(config.listeners[0].port, 3000);
   EXPECT_EQ(config.workers, 1);
   EXPECT_EQ(config.index, std::vector<std::string>{"index.html"});
   EXPECT_TRUE(config.mounts.empty());
@@ -83,7 +83,7 @@ TEST_F(ConfigTest, EmptyObjectKeepsDefaultsAndHasNoRoot) {
   ASSERT_EQ(load("{}"), "");
   EXPECT_EQ(config_.file, file_);
   EXPECT_EQ(config_.root, "") << "the config's folder is not served";
-  EXPECT_EQ(config_.listen_port, 3000);
+  EXPECT_EQ(config_.listeners[0].port, 3000);
   EXPECT_EQ(config_.limits.header_bytes, 16384u);
   EXPECT_EQ(config_.supervisor.hang_timeout_ms, 30000u);
   EXPECT_EQ(config_.supervisor.shutdown_timeout_ms, 30000u);
@@ -176,8 +176,8 @@ TEST_F(ConfigTest, FullFileSetsEveryField) {
     "response_headers": {"X-Frame-Options": "DENY", "Server-Timing": "a;dur=1"}
   })"),
             "");
-  EXPECT_EQ(config_.listen_host, "127.0.0.1");
-  EXPECT_EQ(config_.listen_port, 8080);
+  EXPECT_EQ(config_.listeners[0].host, "127.0.0.1");
+  EXPECT_EQ(config_.listeners[0].port, 8080);
   EXPECT_EQ(config_.workers, 3);
   EXPECT_EQ(config_.root, dir_.path() + "/site");
   EXPECT_EQ(config_.index, (std::vector<std::string>{"index.html", "index.htm"}));
@@ -460,11 +460,11 @@ TEST_F(ConfigTest, WorkersOutsideTheRange) {
 
 TEST_F(ConfigTest, ListenAsStringOrPortNumber) {
   ASSERT_EQ(load(R"({"listen": "[::1]:8443"})"), "");
-  EXPECT_EQ(config_.listen_host, "::1");
-  EXPECT_EQ(config_.listen_port, 8443);
+  EXPECT_EQ(config_.listeners[0].host, "::1");
+  EXPECT_EQ(config_.listeners[0].port, 8443);
   ASSERT_EQ(load(R"({"listen": 0})"), "");
-  EXPECT_EQ(config_.listen_host, "0.0.0.0");
-  EXPECT_EQ(config_.listen_port, 0);
+  EXPECT_EQ(config_.listeners[0].host, "0.0.0.0");
+  EXPECT_EQ(config_.listeners[0].port, 0);
   EXPECT_EQ(load(R"({"listen": "example.com:80"})"),
             at("1: listen: host \"example.com\" is not a numeric IP address (only \"localhost\" and \"*\" are names)"));
 }
@@ -551,7 +551,7 @@ TEST(DemoConfig, TheShippedFileIsValidJsonWithTheDocumentedShape) {
   Config config;
   std::string error;
   ASSERT_TRUE(load_config(file, &config, &error)) << error;
-  EXPECT_EQ(config.listen_port, 3000);
+  EXPECT_EQ(config.listeners[0].port, 3000);
   EXPECT_EQ(config.workers, auto_worker_count());
   EXPECT_EQ(config.root, dir.path() + "/site");
   ASSERT_EQ(config.mounts.size(), 1u);
