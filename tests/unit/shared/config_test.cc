@@ -469,6 +469,41 @@ TEST_F(ConfigTest, ListenAsStringOrPortNumber) {
             at("1: listen: host \"example.com\" is not a numeric IP address (only \"localhost\" and \"*\" are names)"));
 }
 
+TEST_F(ConfigTest, ListenAsAListOfListeners) {
+  ASSERT_EQ(load(R"({"listen": [":80", {"address": "[::]:443", "hsts": 600,
+    "tls": {"cert": "/c.pem", "key": "/k.pem", "handshake_timeout": 2, "min_version": "1.3"}},
+    {"address": "127.0.0.1:8080", "redirect_to_https": true}]})"), "");
+  ASSERT_EQ(config_.listeners.size(), 3u);
+  EXPECT_EQ(config_.listeners[0].port, 80);
+  EXPECT_FALSE(config_.listeners[0].tls);
+  const ListenConfig& https = config_.listeners[1];
+  EXPECT_EQ(https.host, "::");
+  EXPECT_EQ(https.port, 443);
+  EXPECT_TRUE(https.tls);
+  EXPECT_EQ(https.hsts, "max-age=600");
+  ASSERT_EQ(https.tls_config.certificates.size(), 1u);
+  EXPECT_EQ(https.tls_config.certificates[0].cert, "/c.pem");
+  EXPECT_EQ(https.tls_config.certificates[0].key, "/k.pem");
+  EXPECT_EQ(https.tls_config.handshake_timeout_ms, 2000u);
+  EXPECT_EQ(https.tls_config.min_version, "1.3");
+  EXPECT_TRUE(config_.listeners[2].redirect_to_https);
+  ASSERT_EQ(load(R"({"listen": [{"address": ":443", "tls": {"certificates":
+    [{"cert": "/a.pem", "key": "/a.key"}, {"cert": "/b.pem", "key": "/b.key"}]}}]})"), "");
+  ASSERT_EQ(config_.listeners[0].tls_config.certificates.size(), 2u);
+  EXPECT_EQ(config_.listeners[0].tls_config.certificates[1].key, "/b.key");
+}
+
+TEST_F(ConfigTest, ListenErrorsNameTheListener) {
+  EXPECT_EQ(load(R"({"listen": [":80", ":80"]})"), at("1: listen[1]: 0.0.0.0 port 80 is listed twice"));
+  EXPECT_EQ(load(R"({"listen": [{"tls": {"cert": "/c", "key": "/k"}}]})"), at("1: listen[0]: \"address\" is missing"));
+  EXPECT_EQ(load(R"({"listen": [{"address": ":443", "tls": {"cert": "/c"}}]})"),
+            at("1: listen[0].tls: \"key\" is missing"));
+  EXPECT_EQ(load(R"({"listen": [{"address": ":443", "redirect_to_https": true, "tls": {"cert": "/c", "key": "/k"}}]})"),
+            at("1: listen[0]: redirect_to_https is for a plain http:// listener, this one has tls"));
+  EXPECT_EQ(load(R"({"listen": [{"address": ":443", "hsts": "1 year", "tls": {"cert": "/c", "key": "/k"}}]})"),
+            at("1: listen[0].hsts: expected seconds or a \"max-age=N...\" header value, got \"1 year\""));
+}
+
 TEST_F(ConfigTest, ResponseHeadersAreChecked) {
   EXPECT_EQ(load(R"({"response_headers": {"X Bad": "1"}})"),
             at("1: response_headers[\"X Bad\"]: not a valid header name"));
