@@ -16,15 +16,16 @@ LDFLAGS  ?=
 LIBS     := -luv -lz -lspdlog -lfmt -lbrotlienc -lbrotlidec -lssl -lcrypto -lpthread
 
 DEB_PACKAGES := g++ make libuv1-dev zlib1g-dev nlohmann-json3-dev libwebsocketpp-dev \
-                libspdlog-dev libfmt-dev libgtest-dev node-llhttp libbrotli-dev pkgconf libssl-dev libsqlite3-dev
+                libspdlog-dev libfmt-dev libgtest-dev node-llhttp libbrotli-dev pkgconf libssl-dev openssl libsqlite3-dev
 DEB_HEADERS  := /usr/include/uv.h /usr/include/zlib.h /usr/include/nlohmann/json.hpp \
                 /usr/include/websocketpp/version.hpp /usr/include/spdlog/spdlog.h \
                 /usr/include/gtest/gtest.h $(LLHTTP_INC)/llhttp.h /usr/include/brotli/encode.h \
-                /usr/bin/pkg-config /usr/include/openssl/evp.h /usr/include/sqlite3.h
+                /usr/bin/pkg-config /usr/include/openssl/evp.h /usr/bin/openssl /usr/include/sqlite3.h
 # Only the tests need these: a WebSocket client nobody here wrote, a browser,
-# and Go for the upstream app (tests/upstream/upstream_app.go).
-TEST_DEB_PACKAGES := python3-websockets chromium golang-go
-TEST_DEB_FILES    := /usr/lib/python3/dist-packages/websockets/__init__.py /usr/bin/chromium /usr/bin/go
+# Go for the upstream app (tests/upstream/upstream_app.go) and a TLS scanner.
+TEST_DEB_PACKAGES := python3-websockets chromium golang-go testssl.sh
+TEST_DEB_FILES    := /usr/lib/python3/dist-packages/websockets/__init__.py /usr/bin/chromium /usr/bin/go \
+                     /usr/bin/testssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Build on every core by default; `make -j1` still wins.
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
@@ -98,7 +99,9 @@ $(BUILD)/tests/upstream_app: tests/upstream/upstream_app.go | test-deps
 	GOCACHE=$(abspath $(BUILD))/go-cache go build -o $@ $<
 test: $(BUILD)/tests/upstream_app
 
+# http://localhost:3000/, https://localhost:8443/ (etc/tls/, made when missing), :8080 redirects to it.
 run: all
+	sh etc/demo_certificates.sh
 	$(BUILD)/hearth -c etc/hearth.json
 
 test: deps test-deps $(BUILD)/hearth $(BUILD)/hearthd $(BUILD)/unit_tests $(BUILD)/process_tests

@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import signal
+import ssl
 import sys
 
 import websockets
@@ -33,12 +34,25 @@ async def recv(ws, timeout=TIMEOUT):
     return await asyncio.wait_for(ws.recv(), timeout)
 
 
+# HEARTH_WS_CA names a CA file: the scenarios then run over wss:// (TLS,
+# checked against that CA, to the name localhost).
+CA = os.environ.get("HEARTH_WS_CA")
+
+
 def url(port, path):
+    if CA:
+        return "wss://localhost:%d%s" % (port, path)
     return "ws://127.0.0.1:%d%s" % (port, path)
 
 
+def connect(uri, **options):
+    if CA:
+        options["ssl"] = ssl.create_default_context(cafile=CA)
+    return websockets.connect(uri, **options)
+
+
 async def echo(port):
-    async with websockets.connect(url(port, "/socket"), max_size=2 * 1024 * 1024, compression=None) as ws:
+    async with connect(url(port, "/socket"), max_size=2 * 1024 * 1024, compression=None) as ws:
         for n in (0, 125, 126, 65535, 65536, 1 << 20):
             text = "".join(chr(ord("a") + i % 26) for i in range(n))
             await ws.send(text)
@@ -58,11 +72,11 @@ async def echo(port):
         await ws.close(4000, "done here")
         check(ws.close_code == 4000 and ws.close_reason == "done here",
               "close 4000 echoed (got %s %r)" % (ws.close_code, ws.close_reason))
-    async with websockets.connect(url(port, "/socket"), compression=None) as ws:
+    async with connect(url(port, "/socket"), compression=None) as ws:
         await ws.close()
         check(ws.close_code == 1000, "plain close answered with 1000 (got %s)" % ws.close_code)
     # Over the configured maximum (1 MiB): the server closes with 1009.
-    async with websockets.connect(url(port, "/socket"), max_size=4 * 1024 * 1024, compression=None) as ws:
+    async with connect(url(port, "/socket"), max_size=4 * 1024 * 1024, compression=None) as ws:
         await ws.send(b"x" * ((1 << 20) + 1))
         try:
             await recv(ws)
@@ -74,7 +88,7 @@ async def echo(port):
 async def upstream_echo(port):
     """Echo through hearth's proxy to the upstream app's /socket
     (tests/upstream/upstream_app.go), tunnelled once it answered 101."""
-    async with websockets.connect(url(port, "/socket"), max_size=2 * 1024 * 1024, compression=None) as ws:
+    async with connect(url(port, "/socket"), max_size=2 * 1024 * 1024, compression=None) as ws:
         await ws.send("hello through hearth")
         check(await recv(ws) == "hello through hearth", "text echo through the tunnel")
         data = bytes(i % 251 for i in range(200 * 1024))
@@ -93,7 +107,7 @@ async def upstream_echo(port):
 
 async def concurrent(port, count=100, messages=10):
     async def one(i):
-        async with websockets.connect(url(port, "/socket"), compression=None) as ws:
+        async with connect(url(port, "/socket"), compression=None) as ws:
             for j in range(messages):
                 msg = "client %d message %d" % (i, j)
                 await ws.send(msg)
@@ -112,7 +126,7 @@ async def open_chat_clients(port, min_workers, max_tries=60):
     clients = []  # (ws, pid)
     pids = set()
     for _ in range(max_tries):
-        ws = await websockets.connect(url(port, "/chat"), compression=None)
+        ws = await connect(url(port, "/chat"), compression=None)
         hello = json.loads(await recv(ws))
         check(hello.get("type") == "hello", "chat hello from worker %s" % hello.get("worker"))
         clients.append((ws, hello["pid"]))
@@ -175,7 +189,7 @@ async def reload(port, min_workers=2):
         except websockets.exceptions.ConnectionClosed as e:
             check(e.rcvd is not None and e.rcvd.code == 1001,
                   "socket on old worker %d closed with 1001 (%s)" % (pid, e))
-    ws = await websockets.connect(url(port, "/chat"), compression=None)
+    ws = await connect(url(port, "/chat"), compression=None)
     hello = json.loads(await recv(ws))
     check(hello["pid"] not in pids, "a new client is served by a new worker (pid %d)" % hello["pid"])
     await ws.close()
