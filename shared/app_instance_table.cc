@@ -9,18 +9,18 @@
 #include <cstring>
 #include <new>
 
+#include "shared/seqlock.h"
+
 namespace hearth {
 
 namespace {
 
-using Word = std::atomic<uint64_t>;
+using seqlock::Word;
 using Count = std::atomic<int64_t>;
-static_assert(Word::is_always_lock_free, "app instance words must be lock-free across processes");
 static_assert(Count::is_always_lock_free, "outstanding counts must be lock-free across processes");
 
 constexpr int kAddressWords = (AppInstanceTable::kMaxAddressText + 1 + 7) / 8;
 constexpr int kExitWords = (AppInstanceTable::kMaxExitText + 1 + 7) / 8;
-constexpr int kReadAttempts = 1000;
 
 // Every field is an atomic word, so a reader racing the master reads stale
 // or torn values (which the sequence check rejects), never undefined
@@ -37,28 +37,6 @@ struct EntryRecord {
 struct alignas(64) OutstandingCount {
   Count value{0};
 };
-
-template <int N>
-void store_text(Word (&words)[N], const std::string& text, size_t max) {
-  char buf[N * 8] = {};
-  memcpy(buf, text.data(), std::min(text.size(), max));
-  for (int i = 0; i < N; i++) {
-    uint64_t w;
-    memcpy(&w, buf + i * 8, 8);
-    words[i].store(w, std::memory_order_relaxed);
-  }
-}
-
-template <int N>
-std::string load_text(const Word (&words)[N]) {
-  char buf[N * 8];
-  for (int i = 0; i < N; i++) {
-    uint64_t w = words[i].load(std::memory_order_relaxed);
-    memcpy(buf + i * 8, &w, 8);
-  }
-  buf[sizeof(buf) - 1] = '\0';
-  return std::string(buf);
-}
 
 AppInstanceTable* g_process_table = nullptr;
 
@@ -95,47 +73,39 @@ AppInstanceTable::~AppInstanceTable() {
   munmap(region_, sizeof(Region));
 }
 
-// The seqlock's writer side (odd while writing), then the version: a
-// reader that sees the new version finds the new record.
+// The record, then the version: a reader that sees the new version finds
+// the new record.
 void AppInstanceTable::set(int entry, const AppInstanceStatus& s) {
   assert(entry >= 0 && entry < kMaxEntries);
-  EntryRecord* r = &region_->entries[entry];
-  uint64_t seq = r->seq.load(std::memory_order_relaxed);
-  r->seq.store(seq + 1, std::memory_order_relaxed);
-  std::atomic_thread_fence(std::memory_order_release);
-  r->state.store(static_cast<uint64_t>(s.state), std::memory_order_relaxed);
-  r->slot.store(static_cast<uint64_t>(s.slot), std::memory_order_relaxed);
-  r->pid.store(static_cast<uint64_t>(s.pid), std::memory_order_relaxed);
-  r->serial.store(s.serial, std::memory_order_relaxed);
-  r->started.store(static_cast<uint64_t>(s.started), std::memory_order_relaxed);
-  r->restarts.store(s.restarts, std::memory_order_relaxed);
-  store_text(r->address, s.address.text, kMaxAddressText);
-  store_text(r->exit_text, s.last_exit, kMaxExitText);
-  r->seq.store(seq + 2, std::memory_order_release);
+  seqlock::write(&region_->entries[entry], [&](EntryRecord* r) {
+    r->state.store(static_cast<uint64_t>(s.state), std::memory_order_relaxed);
+    r->slot.store(static_cast<uint64_t>(s.slot), std::memory_order_relaxed);
+    r->pid.store(static_cast<uint64_t>(s.pid), std::memory_order_relaxed);
+    r->serial.store(s.serial, std::memory_order_relaxed);
+    r->started.store(static_cast<uint64_t>(s.started), std::memory_order_relaxed);
+    r->restarts.store(s.restarts, std::memory_order_relaxed);
+    seqlock::store_text(r->address, s.address.text, kMaxAddressText);
+    seqlock::store_text(r->exit_text, s.last_exit, kMaxExitText);
+  });
   region_->version.fetch_add(1, std::memory_order_release);
 }
 
-// The reader side: copies until one copy was consistent, or gives up after
-// kReadAttempts (the master died mid-write) and returns the last copy.
+// A copy that stayed torn (the master died mid-write) is checked: an
+// impossible state reads as free, an address that does not parse as none.
 AppInstanceStatus AppInstanceTable::get(int entry) const {
   assert(entry >= 0 && entry < kMaxEntries);
-  const EntryRecord* r = &region_->entries[entry];
   AppInstanceStatus s;
   std::string address;
-  for (int i = 0; i < kReadAttempts; i++) {
-    uint64_t before = r->seq.load(std::memory_order_acquire);
+  seqlock::read(&region_->entries[entry], [&](const EntryRecord* r) {
     s.state = static_cast<AppInstanceState>(r->state.load(std::memory_order_relaxed));
     s.slot = static_cast<int>(r->slot.load(std::memory_order_relaxed));
     s.pid = static_cast<pid_t>(r->pid.load(std::memory_order_relaxed));
     s.serial = r->serial.load(std::memory_order_relaxed);
     s.started = static_cast<int64_t>(r->started.load(std::memory_order_relaxed));
     s.restarts = static_cast<uint32_t>(r->restarts.load(std::memory_order_relaxed));
-    address = load_text(r->address);
-    s.last_exit = load_text(r->exit_text);
-    std::atomic_thread_fence(std::memory_order_acquire);
-    uint64_t after = r->seq.load(std::memory_order_relaxed);
-    if (before == after && before % 2 == 0) break;
-  }
+    address = seqlock::load_text(r->address);
+    s.last_exit = seqlock::load_text(r->exit_text);
+  });
   if (s.state > AppInstanceState::kStopped) s.state = AppInstanceState::kFree;  // a torn copy
   // The master wrote a parsed address; parsing again gives the worker the
   // host and port (or path) it connects to.

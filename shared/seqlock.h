@@ -4,8 +4,11 @@
 // sequence check rejects, but never undefined behaviour.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <cstring>
+#include <string>
 
 namespace hearth::seqlock {
 
@@ -37,6 +40,31 @@ bool read(const Record* r, Copy copy) {
     if (before == after && before % 2 == 0) return true;
   }
   return false;
+}
+
+// Text in a record: at most `max` bytes (max < N * 8) of `text`, packed
+// into words, NUL-padded.
+template <int N>
+void store_text(Word (&words)[N], const std::string& text, size_t max) {
+  char buf[N * 8] = {};
+  memcpy(buf, text.data(), std::min({text.size(), max, sizeof(buf) - 1}));
+  for (int i = 0; i < N; i++) {
+    uint64_t w;
+    memcpy(&w, buf + i * 8, 8);
+    words[i].store(w, std::memory_order_relaxed);
+  }
+}
+
+// The text back; a torn copy still ends at the last byte.
+template <int N>
+std::string load_text(const Word (&words)[N]) {
+  char buf[N * 8];
+  for (int i = 0; i < N; i++) {
+    uint64_t w = words[i].load(std::memory_order_relaxed);
+    memcpy(buf + i * 8, &w, 8);
+  }
+  buf[sizeof(buf) - 1] = '\0';
+  return std::string(buf);
 }
 
 }  // namespace hearth::seqlock
