@@ -4,7 +4,9 @@ wrong answer cannot win: two requests on one keep-alive connection, each must
 give status 200, the expected Content-Encoding, and the expected body (the
 docroot file, byte for byte after decoding; or a JSON object with "message").
 
-Usage: check.py URL ENCODING EXPECT [HEADER ...]
+Usage: check.py [--cafile=PEM] URL ENCODING EXPECT [HEADER ...]
+  URL       http:// or https:// (TLS 1.3 required; the certificate checked
+            against --cafile, else not checked)
   ENCODING  gzip | identity
   EXPECT    a file path, or "json"
   HEADER    "Name: value", sent as given (e.g. "Accept-Encoding: gzip")
@@ -13,6 +15,7 @@ Exit 0 and prints "ok", or exit 1 and prints why.
 import gzip
 import http.client
 import json
+import ssl
 import sys
 import urllib.parse
 
@@ -54,10 +57,24 @@ def verify(resp, body, encoding, expect):
 def main():
     if len(sys.argv) < 4:
         sys.exit(__doc__)
-    url, encoding, expect = sys.argv[1:4]
-    headers = dict(h.split(": ", 1) for h in sys.argv[4:])
+    args = sys.argv[1:]
+    cafile = None
+    if args and args[0].startswith("--cafile="):
+        cafile = args.pop(0).split("=", 1)[1]
+    if len(args) < 3:
+        sys.exit(__doc__)
+    url, encoding, expect = args[:3]
+    headers = dict(h.split(": ", 1) for h in args[3:])
     parts = urllib.parse.urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+    if parts.scheme == "https":
+        ctx = ssl.create_default_context(cafile=cafile)
+        if cafile is None:
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        conn = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=5, context=ctx)
+    else:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
     try:
         for attempt in (1, 2):
             resp, body = fetch(conn, parts.path or "/", headers)
@@ -65,7 +82,7 @@ def main():
             if why:
                 print(f"request {attempt}: {why}")
                 return 1
-    except (OSError, http.client.HTTPException) as e:
+    except (OSError, http.client.HTTPException, ssl.SSLError) as e:
         print(f"{type(e).__name__}: {e}")
         return 1
     finally:

@@ -2,10 +2,11 @@
 # `make bench`: hearth against nginx (as the seed configured it), the seed's
 # Go net/http server and a node `ws` echo server, on 127.0.0.1 only.
 #
-# Installs what is missing (Debian: nginx wrk golang-go nodejs npm g++; npm:
-# ws into bench/node_modules), writes a deterministic docroot into a temp
-# folder, starts every server itself, checks each answer before timing it,
-# runs wrk (or, for WebSocket, bench/ws_load.cc) per case and server, and
+# Installs what is missing (Debian: nginx wrk golang-go nodejs npm g++
+# nghttp2-client openssl; npm: ws into bench/node_modules), writes a
+# deterministic docroot into a temp folder, starts every server itself,
+# checks each answer before timing it, runs wrk (or, for WebSocket,
+# bench/ws_load.cc; for new TLS connections, h2load) per case and server, and
 # writes markdown tables to bench/out/ and stdout. Everything it starts it
 # stops by PID; the temp folder goes at exit.
 #
@@ -20,10 +21,27 @@
 # without app routes, `upstream.servers` = the Go server) against nginx with
 # an upstream block of keep-alive connections, and against Go alone.
 #
+# The TLS cases (tlsnew tls1k tls4m; BENCH_CASES=tls for just these) run on
+# a second hearth and a second nginx with an HTTPS listener: one ECDSA P-256
+# certificate made with openssl in the temp folder at start, TLS 1.3 only,
+# session tickets off on both (nginx keeps no session cache by default,
+# hearth never does), so no connection can resume. tlsnew: h2load --h1 with
+# "Connection: close", one request per connection, i.e. one full handshake
+# each (h2load would resume sessions the server allowed, and its -D mode
+# hangs with reconnecting clients, so it runs -n N with N from a short
+# calibration run: about BENCH_SECONDS of load). tls1k and tls4m: wrk over
+# https on 64 keep-alive connections, as txt1k and bin4m. Every TLS client
+# offers TLS_AES_128_GCM_SHA256 only (h2load --tls13-ciphers; wrk and
+# openssl s_client through an OPENSSL_CONF file), and the check step prints
+# what openssl s_client and h2load negotiated with each server.
+#
 # Environment (all optional):
 #   BENCH_SECONDS=3       seconds per timed run
 #   BENCH_REPS=3          repetitions (medians and min-max over these)
-#   BENCH_CASES="txt1k js64k css16k bin4m json index ws proxy"
+#   BENCH_CASES="txt1k js64k css16k bin4m json index ws proxy tlsnew tls1k tls4m"
+#                         ("tls" stands for "tlsnew tls1k tls4m"; with TLS cases
+#                         only, the plain servers, the Go build and the idle
+#                         and wait tests are skipped)
 #   BENCH_MODES="pinned multi"   pinned: 1 worker, servers on core 0, load on core 1
 #                                multi: N = nproc workers, nothing pinned
 #   BENCH_PIPELINE=16     pipelining depth for the pinned pipelined runs; 0 = none
@@ -45,7 +63,10 @@ REPO=$(cd "$HERE/.." && pwd)
 PY=python3
 RUN_SECONDS=${BENCH_SECONDS:-3}
 REPS=${BENCH_REPS:-3}
-CASES=${BENCH_CASES:-txt1k js64k css16k bin4m json index ws proxy}
+TLS_CASES="tlsnew tls1k tls4m"
+CASES=${BENCH_CASES:-txt1k js64k css16k bin4m json index ws proxy $TLS_CASES}
+CASES=$(sed -e "s/\(^\| \)tls\( \|$\)/\1$TLS_CASES\2/g" <<<" $CASES " | xargs)
+TLS_SUITE=TLS_AES_128_GCM_SHA256   # the one TLS 1.3 suite every client offers
 MODES=${BENCH_MODES:-pinned multi}
 PIPELINE=${BENCH_PIPELINE:-16}
 IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}
@@ -77,13 +98,15 @@ install_missing() {
   command -v taskset >/dev/null || need+=(util-linux)
   command -v python3 >/dev/null || need+=(python3)
   command -v g++ >/dev/null || need+=(g++)
+  command -v h2load >/dev/null || need+=(nghttp2-client)
+  command -v openssl >/dev/null || need+=(openssl)
   if [ ${#need[@]} -gt 0 ]; then
     log "bench: installing ${need[*]}"
     $SUDO apt-get update -qq
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
     NGINX=$(command -v nginx || echo /usr/sbin/nginx)
   fi
-  if [ ! -f "$HERE/node_modules/ws/package.json" ]; then
+  if has "$CASES" ws && [ ! -f "$HERE/node_modules/ws/package.json" ]; then
     log "bench: npm install ws into bench/node_modules"
     npm install --prefix "$HERE" --no-package-lock --no-audit --no-fund --silent >/dev/null
   fi
@@ -184,21 +207,28 @@ start_or_note() {
   return 1
 }
 
-# nginx_conf NAME PORT SENDFILE(on|off) [keepalive] -> path. "keepalive":
+# nginx_conf NAME PORT SENDFILE(on|off) [keepalive|tls] -> path. "keepalive":
 # Go behind an upstream block with 64 idle keep-alive connections per worker
 # (proxy_http_version 1.1, Connection cleared); else the seed's proxy_pass.
+# "tls": the listener is HTTPS (TLS 1.3 only, the bench's certificate,
+# session tickets off; nginx's default ssl_session_cache is none).
 nginx_conf() {
   local name=$1 port=$2 sendfile=$3 conf="$TMP/nginx-$1.conf" user_line=""
-  local upstream="" app_proxy="proxy_pass http://127.0.0.1:${PORT[go]:-1};"
+  local upstream="" app_proxy="proxy_pass http://127.0.0.1:${PORT[go]:-1};" listen_ssl="" ssl_conf=""
   if [ "${4:-}" = keepalive ]; then
     upstream="upstream go_app { server 127.0.0.1:${PORT[go]:-1}; keepalive 64; }"
     app_proxy='proxy_pass http://go_app; proxy_http_version 1.1; proxy_set_header Connection "";'
+  fi
+  if [ "${4:-}" = tls ]; then
+    listen_ssl=ssl
+    ssl_conf="ssl_protocols TLSv1.3; ssl_certificate $TLS_DIR/site.pem; ssl_certificate_key $TLS_DIR/site.key; ssl_session_tickets off;"
   fi
   [ "$(id -u)" = 0 ] && user_line="user $(id -un) $(id -gn);"
   mkdir -p "$TMP/nginx-$name"
   sed -e "s|@USER_LINE@|$user_line|" -e "s|@WORKERS@|$WORKERS|" -e "s|@TMP@|$TMP|g" \
       -e "s|@NAME@|$name|g" -e "s|@PORT@|$port|" -e "s|@UPSTREAM@|$upstream|" -e "s|@APP_PROXY@|$app_proxy|" \
       -e "s|@DOCROOT@|$DOCROOT|" -e "s|@SENDFILE@|$sendfile|" -e "s|@TCP_NOPUSH@|$sendfile|" \
+      -e "s|@LISTEN_SSL@|$listen_ssl|" -e "s|@SSL_CONF@|$ssl_conf|" \
       "$HERE/nginx.conf.template" >"$conf"
   echo "$conf"
 }
@@ -234,6 +264,27 @@ start_hearth() {
   return 1
 }
 
+# The TLS cases' hearth: the same config from the template, its listener
+# HTTPS with the bench's certificate, TLS 1.3 only (as nginx's) and session
+# tickets off (hearth keeps no session cache), so no connection resumes.
+start_hearth_tls() {
+  local port conf="$TMP/hearth-tls.json"
+  if [ ! -x "$HEARTH" ]; then
+    note "hearth (TLS cases): $HEARTH not built; its rows are skipped"
+    return 1
+  fi
+  if [ -n "${BENCH_HEARTH_ARGS:-}" ]; then
+    note "hearth (TLS cases): BENCH_HEARTH_ARGS is set (an entry without a TLS config); its rows are skipped"
+    return 1
+  fi
+  port=$(free_port)
+  local tls="{\"cert\": \"$TLS_DIR/site.pem\", \"key\": \"$TLS_DIR/site.key\", \"min_version\": \"1.3\", \"session_tickets\": false}"
+  sed -e "s|@PORT@|$port|" -e "s|@WORKERS@|$WORKERS|" -e "s|@DOCROOT@|$DOCROOT|g" -e "s|@TMP@|$TMP|" \
+      -e "s|\"listen\": \"\(127.0.0.1:[0-9]*\)\"|\"listen\": [{\"address\": \"\1\", \"tls\": $tls}]|" \
+      -e "s|hearth.error.log|hearth-tls.error.log|" "$HERE/hearth.json.template" >"$conf"
+  start_or_note hearth-tls "$port" "$HEARTH" -c "$conf"
+}
+
 # The proxy case's hearth: hearthd (no app routes, so /json is Go's), the
 # same docroot and worker count, every other path to the Go server, with
 # nginx's pool size (64 idle keep-alive connections per worker; hearth's
@@ -267,13 +318,22 @@ declare -A CASE_SPEC=(
   [json]="/json|identity|json|"
   [proxy]="/json|identity|json|"
   [index]="/|identity|index.html|"
+  [tlsnew]="/public/small.txt|identity|public/small.txt|"
+  [tls1k]="/public/small.txt|identity|public/small.txt|"
+  [tls4m]="/public/blob.bin|identity|public/blob.bin|Accept-Encoding: gzip"
 )
 
+is_tls() { [[ $1 == tls* ]]; }
+tls_wanted() { local c; for c in $CASES; do is_tls "$c" && return 0; done; return 1; }
+plain_wanted() { local c; for c in $CASES; do is_tls "$c" || return 0; done; return 1; }
+
 # The process behind SERVER in CASE (its PID and PORT entry): the proxy
-# case's hearth and nginx are instances of their own.
+# case's and the TLS cases' hearth and nginx are instances of their own.
 server_key() {
   if [ "$1" = proxy ]; then
     case $2 in hearth) echo hearth-proxy ;; nginx) echo nginx-keepalive ;; *) echo "$2" ;; esac
+  elif is_tls "$1"; then
+    case $2 in hearth|nginx) echo "$2-tls" ;; *) echo "$2" ;; esac
   else
     echo "$2"
   fi
@@ -285,6 +345,7 @@ servers_for() {  # servers_for CASE PIPELINED(0|1)
     ws) list="hearth ws" ;;
     json) list="hearth nginx go" ;;
     proxy) list="hearth nginx go" ;;
+    tls*) list="hearth nginx" ;;
     *) list="hearth nginx"; [ "$piped" = 1 ] && list="hearth nginx nginx-nosendfile" ;;
   esac
   local s out=""
@@ -312,6 +373,8 @@ check_all() {
       k=$(server_key "$c" "$s")
       [ -n "${PID[$k]:-}" ] || continue
       case "$c/$s" in
+        tls*/hearth|tls*/nginx) ;;
+        tls*/*) continue ;;
         ws/hearth) path=/socket ;;
         ws/ws) path=/ ;;
         ws/*|*/ws) continue ;;
@@ -331,13 +394,74 @@ check_all() {
         spec=${CASE_SPEC[$c]}
         IFS='|' read -r path enc expect header <<<"$spec"
         [ "$expect" = json ] || expect="$DOCROOT/$expect"
-        why=$(timeout 20 "$PY" "$HERE/check.py" "http://127.0.0.1:${PORT[$k]}$path" "$enc" "$expect" \
+        local url="http://127.0.0.1:${PORT[$k]}$path" ca=()
+        is_tls "$c" && url="https://127.0.0.1:${PORT[$k]}$path" ca=("--cafile=$TLS_DIR/site.pem")
+        why=$(timeout 20 "$PY" "$HERE/check.py" "${ca[@]}" "$url" "$enc" "$expect" \
               ${header:+"$header"} 2>&1) || {
           note "$s $c ($MODE): failed its check: ${why:0:200}"; continue; }
+        if [ "$c" = tlsnew ]; then
+          why=$(check_tls_new "$s" "$k") || { note "$s $c ($MODE): $why; its rows are skipped"; continue; }
+          log "  $why"
+        fi
       fi
       OK[$c/$s]=1
     done
   done
+}
+
+# check_tls_new SERVER KEY: what a client negotiates with the TLS instance
+# (openssl s_client with the bench's client config, as wrk; and h2load), and
+# that it allows no resumption and h2load opens one connection per request.
+# Prints a summary; 1 with the reason when the case cannot be timed.
+check_tls_new() {
+  local s=$1 k=$2 port=${PORT[$2]} first second proto cipher group sig h2 before after n=200
+  local req=$'GET /public/small.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'
+  rm -f "$TMP/tls-session"
+  first=$(printf %s "$req" | OPENSSL_CONF=$TLS_CLIENT_CONF timeout 10 openssl s_client -connect "127.0.0.1:$port" \
+          -servername localhost -CAfile "$TLS_DIR/site.pem" -verify_return_error -sess_out "$TMP/tls-session" -ign_eof 2>&1) ||
+    { echo "openssl s_client failed: $(tail -n 2 <<<"$first" | tr '\n' ' ')"; return 1; }
+  second=$(printf %s "$req" | OPENSSL_CONF=$TLS_CLIENT_CONF timeout 10 openssl s_client -connect "127.0.0.1:$port" \
+           -servername localhost -CAfile "$TLS_DIR/site.pem" -sess_in "$TMP/tls-session" -ign_eof 2>&1) || true
+  proto=$(sed -n 's/^New, \([^,]*\), Cipher is .*/\1/p' <<<"$first" | head -n1)
+  cipher=$(sed -n 's/^New, [^,]*, Cipher is //p' <<<"$first" | head -n1)
+  group=$(sed -n 's/^Server Temp Key: //p' <<<"$first" | head -n1)
+  sig=$(sed -n 's/^Peer signature type: //p' <<<"$first" | head -n1)
+  local resumed=no
+  grep -q '^Reused,' <<<"$second" && resumed=yes
+  before=$(awk '/^Tcp:/ { if (++n == 2) print $7 }' /proc/net/snmp)
+  h2=$(OPENSSL_CONF=$TLS_CLIENT_CONF timeout 30 h2load --h1 -n "$n" -c 2 -m 1 --tls13-ciphers="$TLS_SUITE" \
+       -H 'Connection: close' "https://127.0.0.1:$port/public/small.txt" 2>&1 || true)
+  after=$(awk '/^Tcp:/ { if (++n == 2) print $7 }' /proc/net/snmp)
+  local h2proto h2cipher h2group
+  h2proto=$(sed -n 's/^TLS Protocol: //p' <<<"$h2" | head -n1)
+  h2cipher=$(sed -n 's/^Cipher: //p' <<<"$h2" | head -n1)
+  h2group=$(sed -n 's/^Server Temp Key: //p' <<<"$h2" | head -n1)
+  printf 'tls\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$MODE" "$s" "$proto" "$cipher" "$group" "$sig" \
+    "$h2proto $h2cipher, $h2group" "$resumed" "$((after - before))/$n" >>"$RESULTS"
+  [ -n "$cipher" ] || { echo "openssl s_client negotiated nothing: $(grep -m1 -i error <<<"$first")"; return 1; }
+  [ "$resumed" = no ] || { echo "a session resumed (s_client -sess_in): handshakes would not be full"; return 1; }
+  grep -q "^requests: $n total, $n started, $n done, $n succeeded" <<<"$h2" ||
+    { echo "h2load sanity run: $(grep -m1 '^requests:' <<<"$h2" || tail -n 1 <<<"$h2")"; return 1; }
+  [ $((after - before)) -ge "$n" ] ||
+    { echo "h2load made $((after - before)) connections for $n requests"; return 1; }
+  echo "tls: $s negotiates $proto $cipher, $group, $sig signature (h2load: $h2proto $h2cipher); resumption refused; h2load: $((after - before)) connections for $n requests"
+}
+
+# h2load in the tlsnew case runs -n N (its -D mode never ends when clients
+# reconnect): N from the last rate measured on that server, for SECONDS.
+declare -A TLS_RATE
+tls_count() {
+  local rate=${TLS_RATE[$1]:-1000} secs=$2
+  awk -v r="$rate" -v s="$secs" -v c="$CONNECTIONS" 'BEGIN { n = int(r * s); if (n < 4 * c) n = 4 * c; print n }'
+}
+# tls_calibrate SERVER [OUTPUT]: remembers the rate of OUTPUT's RESULT line,
+# or of a short run of its own.
+tls_calibrate() {
+  local s=$1 out=${2:-} rps
+  [ -n "$out" ] || out=$(load tlsnew "$s" 1 0)
+  rps=$(sed -n 's/^RESULT .* rps=\([0-9.]*\).*/\1/p' <<<"$out" | head -n1)
+  [ -n "$rps" ] && TLS_RATE[$s]=$rps
+  return 0
 }
 
 # ------------------------------------------------------------------ one run
@@ -353,13 +477,37 @@ load() {
     [ ${#PIN_LOAD[@]} -gt 0 ] && spin=(--spin)
     timeout $((secs + 20)) "${PIN_LOAD[@]}" "$TMP/ws_load" "ws://127.0.0.1:${PORT[$s]}$path" \
       --connections "$CONNECTIONS" --seconds "$secs" --size 64 "${spin[@]}" 2>&1 || true
+  elif [ "$c" = tlsnew ]; then
+    # One request per connection ("Connection: close": the server closes and
+    # h2load reconnects), so each is a full handshake; secs 0 = calibration.
+    local n=$((4 * CONNECTIONS))
+    [ "$secs" -gt 0 ] && n=$(tls_count "$s" "$secs")
+    OPENSSL_CONF=$TLS_CLIENT_CONF timeout $((secs * 5 + 30)) "${PIN_LOAD[@]}" h2load --h1 -n "$n" \
+      -c "$CONNECTIONS" -m 1 -t "$WRK_THREADS" --tls13-ciphers="$TLS_SUITE" -H 'Connection: close' \
+      "https://127.0.0.1:${PORT[$(server_key "$c" "$s")]}/public/small.txt" 2>&1 | h2load_result || true
   else
     spec=${CASE_SPEC[$c]}
     IFS='|' read -r path enc expect header <<<"$spec"
-    WRK_PIPELINE=$depth timeout $((secs + 20)) "${PIN_LOAD[@]}" wrk -t"$WRK_THREADS" \
+    local scheme=http tls_env=()
+    # OPENSSL_CONF: wrk has no cipher option; the file limits its TLS 1.3
+    # suites to TLS_SUITE.
+    is_tls "$c" && scheme=https tls_env=("OPENSSL_CONF=$TLS_CLIENT_CONF")
+    env "${tls_env[@]}" WRK_PIPELINE=$depth timeout $((secs + 20)) "${PIN_LOAD[@]}" wrk -t"$WRK_THREADS" \
       -c"$CONNECTIONS" -d"${secs}s" --timeout 5s -s "$HERE/pipeline.lua" \
-      ${header:+-H "$header"} "http://127.0.0.1:${PORT[$(server_key "$c" "$s")]}$path" 2>&1 || true
+      ${header:+-H "$header"} "$scheme://127.0.0.1:${PORT[$(server_key "$c" "$s")]}$path" 2>&1 || true
   fi
+}
+
+# h2load's summary -> the RESULT line of bench/pipeline.lua (h2load gives no
+# percentiles: p50 and p99 are nan). Passes h2load's output through.
+h2load_result() {
+  awk '{ print }
+    /^finished in / { t = $3; sub(/,$/, "", t); secs = t + 0
+                      if (t ~ /ms$/) secs /= 1e3; else if (t ~ /us$/) secs /= 1e6; rps = $4 }
+    /^requests: / { ok = $8; bad = $10 + $12 + $14 }   # N total, N started, N done, N succeeded, N failed, N errored, N timeout
+    /^status codes: / { serr = $5 + $7 + $9 }
+    END { if (rps != "") printf "RESULT requests=%d seconds=%.3f rps=%s p50_us=nan p99_us=nan errors=%d status_errors=%d\n",
+                               ok, secs, rps, bad, serr }'
 }
 
 # run_one CASE SERVER DEPTH REP: one timed run, one "run" line in RESULTS.
@@ -369,6 +517,7 @@ run_one() {
   # The proxy case also counts the proxy's own CPU, without Go's.
   [ "$c" = proxy ] && [ "$s" != go ] && proxy_pid=${PID[$(server_key "$c" "$s")]}
   [ -n "$proxy_pid" ] && proxy_before=$("$PY" "$HERE/procstat.py" ticks "$proxy_pid")
+  [ "$c" = tlsnew ] && [ -z "${TLS_RATE[$s]:-}" ] && tls_calibrate "$s"
   before=$("$PY" "$HERE/procstat.py" ticks $pids)
   out=$(load "$c" "$s" "$depth" "$RUN_SECONDS")
   after=$("$PY" "$HERE/procstat.py" ticks $pids)
@@ -382,6 +531,7 @@ run_one() {
   field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $line"; }
   requests=$(field requests); rps=$(field rps); p50=$(field p50_us); p99=$(field p99_us)
   errors=$(field errors); serrs=$(field status_errors)
+  [ "$c" = tlsnew ] && TLS_RATE[$s]=$rps
   cpu=$(awk -v a="$before" -v b="$after" -v n="$requests" \
         'BEGIN { if (n > 0) printf "%.2f", (b - a) * 1e6 / n; else print "nan" }')
   printf 'run\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$MODE" "$c" "$s" "$depth" "$rep" \
@@ -401,7 +551,14 @@ warm_up() {
   local c s
   [ "$WARMUP" -gt 0 ] || return 0
   for c in $CASES; do
-    for s in $(servers_for "$c" 0); do load "$c" "$s" 1 "$WARMUP" >/dev/null; done
+    for s in $(servers_for "$c" 0); do
+      if [ "$c" = tlsnew ]; then
+        tls_calibrate "$s"
+        tls_calibrate "$s" "$(load "$c" "$s" 1 "$WARMUP")"
+      else
+        load "$c" "$s" 1 "$WARMUP" >/dev/null
+      fi
+    done
   done
 }
 
@@ -437,7 +594,7 @@ run_reps() {
 # ------------------------------------------------------------------- memory
 record_rss() {
   local s
-  for s in hearth nginx nginx-nosendfile go ws hearth-proxy nginx-keepalive; do
+  for s in hearth nginx nginx-nosendfile go ws hearth-proxy nginx-keepalive hearth-tls nginx-tls; do
     [ -n "${PID[$s]:-}" ] || continue
     "$PY" "$HERE/procstat.py" mem "${PID[$s]}" | while read -r pid ppid hwm rss; do
       printf 'rss\t%s\t%s\t%s\t%s\t%s\t%s\n' "$MODE" "$s" "$pid" "$([ "$pid" = "${PID[$s]}" ] && echo root || echo child)" \
@@ -504,7 +661,7 @@ run_mode() {
   MODE=$1
   local ncpu
   ncpu=$(nproc)
-  PID=(); PORT=(); OK=()
+  PID=(); PORT=(); OK=(); TLS_RATE=()
   if [ "$MODE" = pinned ]; then
     WORKERS=1; WRK_THREADS=1
     if [ "$ncpu" -ge 2 ]; then
@@ -519,12 +676,13 @@ run_mode() {
 
   local gomax=()
   [ "$MODE" = pinned ] && gomax=(env GOMAXPROCS=1)
-  if has "$SERVERS" go || has "$SERVERS" nginx || has "$CASES" proxy; then
+  # With TLS cases only, the plain servers (and Go behind nginx) are not started.
+  if plain_wanted && { has "$SERVERS" go || has "$SERVERS" nginx || has "$CASES" proxy; }; then
     local gport
     gport=$(free_port)
     start_or_note go "$gport" "${gomax[@]}" "$TMP/seed_server" -root "$DOCROOT" -addr "127.0.0.1:$gport" || true
   fi
-  if has "$SERVERS" nginx; then
+  if plain_wanted && has "$SERVERS" nginx; then
     local nport
     nport=$(free_port)
     start_or_note nginx "$nport" "$NGINX" -p "$TMP/" -e "$TMP/nginx-nginx.error.log" \
@@ -540,7 +698,7 @@ run_mode() {
     wport=$(free_port)
     start_or_note ws "$wport" node "$HERE/ws_echo.js" "$wport" || true
   fi
-  has "$SERVERS" hearth && { start_hearth || true; }
+  plain_wanted && has "$SERVERS" hearth && { start_hearth || true; }
   if has "$CASES" proxy && [ -n "${PID[go]:-}" ]; then
     if has "$SERVERS" nginx; then
       local kport
@@ -550,6 +708,15 @@ run_mode() {
     fi
     has "$SERVERS" hearth && { start_hearth_proxy || true; }
   fi
+  if tls_wanted; then
+    if has "$SERVERS" nginx; then
+      local tport
+      tport=$(free_port)
+      start_or_note nginx-tls "$tport" "$NGINX" -p "$TMP/" -e "$TMP/nginx-tls.error.log" \
+        -c "$(nginx_conf tls "$tport" on tls)" || true
+    fi
+    has "$SERVERS" hearth && { start_hearth_tls || true; }
+  fi
 
   check_all
   log "bench: mode $MODE: about $(estimate)s of runs"
@@ -557,11 +724,11 @@ run_mode() {
   run_reps 1
   if [ "$MODE" = pinned ] && [ "$PIPELINE" -gt 1 ]; then run_reps "$PIPELINE"; fi
   record_rss
-  if [ "$MODE" = pinned ] && [ "$IDLE_CONNS" -gt 0 ]; then
+  if [ "$MODE" = pinned ] && [ "$IDLE_CONNS" -gt 0 ] && plain_wanted; then
     idle_test hearth
     idle_test nginx
   fi
-  if [ "$MODE" = pinned ] && [ "$WAIT_CONNS" -gt 0 ]; then
+  if [ "$MODE" = pinned ] && [ "$WAIT_CONNS" -gt 0 ] && plain_wanted; then
     wait_test hearth "/demo/wait?ms=50"
     wait_test go "/wait?ms=50"
   fi
@@ -582,6 +749,9 @@ machine_info() {
     echo "hearth: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
     echo "nginx: $("$NGINX" -v 2>&1 | sed 's/.*version: //'); $(go version | cut -d' ' -f3); node $(node --version); $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2); g++ $(g++ -dumpfullversion)"
     echo "settings: ${RUN_SECONDS}s x ${REPS} reps, $CONNECTIONS connections, pipelining $PIPELINE"
+    if tls_wanted; then
+      echo "tls: $(h2load --version 2>&1 | head -n1), $(openssl version | cut -d' ' -f1-2); certificate ECDSA P-256 (openssl req, made for this run); TLS 1.3, clients offer $TLS_SUITE only"
+    fi
   } >"$TMP/machine.txt"
 }
 
@@ -608,10 +778,31 @@ main() {
   DOCROOT="$TMP/docroot"
   "$PY" "$HERE/gen_docroot.py" "$DOCROOT"
   [ -n "${HOME:-}" ] || export GOCACHE="$TMP/go-cache"
-  (cd "$HERE" && go build -o "$TMP/seed_server" seed_server.go) || die "go build failed"
+  if plain_wanted; then
+    (cd "$HERE" && go build -o "$TMP/seed_server" seed_server.go) || die "go build failed"
+  fi
   if has "$CASES" ws; then
     g++ -O2 -std=c++17 -Wall -Wextra -o "$TMP/ws_load" "$HERE/ws_load.cc" || die "g++ bench/ws_load.cc failed"
   fi
+  TLS_DIR="$TMP/tls"
+  TLS_CLIENT_CONF="$TMP/openssl-client.cnf"
+  if tls_wanted; then
+    mkdir -p "$TLS_DIR"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+      -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" -keyout "$TLS_DIR/site.key" -out "$TLS_DIR/site.pem" \
+      >"$TLS_DIR/req.out" 2>&1 || die "openssl req failed: $(tail -n 2 "$TLS_DIR/req.out")"
+  fi
+  # TLS clients (wrk, s_client) read this: TLS 1.3 with TLS_SUITE only.
+  cat >"$TLS_CLIENT_CONF" <<EOF
+openssl_conf = openssl_init
+[openssl_init]
+ssl_conf = ssl_sect
+[ssl_sect]
+system_default = system_default_sect
+[system_default_sect]
+MinProtocol = TLSv1.3
+Ciphersuites = $TLS_SUITE
+EOF
   machine_info
 
   local m

@@ -9,6 +9,8 @@ Input lines (tab-separated):
   idle  MODE SERVER OK FAILED RSS_BEFORE_KB RSS_AFTER_KB
   wait  MODE SERVER CONNECTIONS RPS P99_US ERRORS WORKER_RSS_KB
   pcpu  MODE SERVER REP CPU_US_PER_REQ   (proxy case: the proxy's processes alone)
+  tls   MODE SERVER PROTOCOL CIPHER KEY_EXCHANGE SIGNATURE H2LOAD RESUMED CONNECTIONS
+        (what openssl s_client and h2load negotiated with the TLS instance)
   note  TEXT
 
 Ratios are "hearth ÷ this server", taken per repetition (the two runs were
@@ -29,6 +31,9 @@ CASES = [
     ("index", "/ (index.html)"),
     ("ws", "WebSocket echo, 64 B"),
     ("proxy", "/json of Go, proxied"),
+    ("tlsnew", "TLS: new connection per request (full handshake), 1 KiB"),
+    ("tls1k", "TLS: 1 KiB text, keep-alive"),
+    ("tls4m", "TLS: 4 MiB incompressible, keep-alive"),
 ]
 SERVER_ORDER = ["hearth", "nginx", "nginx-nosendfile", "go", "ws"]
 SERVER_LABEL = {
@@ -39,6 +44,8 @@ SERVER_LABEL = {
     "ws": "node ws",
     "hearth-proxy": "hearthd (proxy case)",
     "nginx-keepalive": "nginx, upstream keepalive (proxy case)",
+    "hearth-tls": "hearth (TLS cases)",
+    "nginx-tls": "nginx (TLS cases)",
 }
 PROXY_LABEL = {
     "hearth": "hearthd → Go",
@@ -77,6 +84,8 @@ def ratio(x):
 
 
 def micros(us):
+    if us != us:  # nan: the load generator gives no percentiles (h2load)
+        return "–"
     return f"{us:.0f} µs" if us < 1000 else f"{us / 1000:.2f} ms"
 
 
@@ -85,6 +94,7 @@ def load(path):
     rss = defaultdict(list)    # (mode, server) -> [(role, hwm, rss)]
     idle, waits, notes = [], [], []
     pcpu = defaultdict(dict)   # (mode, server) -> rep -> proxy-only CPU µs/req
+    tls = []                   # [mode, server, protocol, cipher, group, sig, h2load, resumed, conns]
     with open(path) as f:
         for line in f:
             parts = line.rstrip("\n").split("\t")
@@ -105,9 +115,11 @@ def load(path):
             elif kind == "pcpu":
                 mode, server, rep, cpu = parts[1:5]
                 pcpu[(mode, server)][int(rep)] = float(cpu)
+            elif kind == "tls":
+                tls.append(parts[1:10])
             elif kind == "note" and parts[1] not in notes:
                 notes.append(parts[1])
-    return runs, rss, idle, waits, notes, pcpu
+    return runs, rss, idle, waits, notes, pcpu, tls
 
 
 def ratio_cell(runs, key, server):
@@ -181,6 +193,32 @@ def proxy_ratios(runs, pcpu, mode, out):
     out.append("")
 
 
+def tls_ratios(runs, mode, out):
+    """TLS cases: hearth ÷ nginx CPU µs/req, per repetition."""
+    parts = []
+    for case, title in CASES:
+        if not case.startswith("tls"):
+            continue
+        hearth = runs.get((mode, case, "hearth", 1), {})
+        nginx = runs.get((mode, case, "nginx", 1), {})
+        reps = [r for r in hearth if r in nginx and nginx[r]["cpu"] > 0]
+        if reps:
+            parts.append(f"{case} {spread([hearth[r]['cpu'] / nginx[r]['cpu'] for r in reps], ratio)}")
+    if parts:
+        out.append("TLS cases, hearth ÷ nginx CPU µs/req (below 1: hearth spends less): " + "; ".join(parts) + ".")
+        out.append("")
+
+
+def tls_table(tls, out):
+    out.append("| mode | server | protocol | cipher (openssl s_client, as wrk) | key exchange | signature | "
+               "h2load negotiated | resumed with s_client -sess_in | connections for h2load's requests |")
+    out.append("|---|---|---|---|---|---|---|---|---|")
+    for row in tls:
+        mode, server = row[0], row[1]
+        out.append(f"| {mode} | {SERVER_LABEL.get(server, server)} | " + " | ".join(row[2:]) + " |")
+    out.append("")
+
+
 def memory_table(rss, out):
     if not rss:
         return
@@ -224,7 +262,7 @@ def wait_table(waits, out):
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
-    runs, rss, idle, waits, notes, pcpu = load(sys.argv[1])
+    runs, rss, idle, waits, notes, pcpu, tls = load(sys.argv[1])
     with open(sys.argv[2]) as f:
         machine = [line.strip() for line in f if line.strip()]
     out = ["# hearth benchmark", ""]
@@ -235,15 +273,20 @@ def main():
             modes.append(key[0])
     for mode in modes:
         out += [f"## {mode}: {MODE_TITLE.get(mode, mode)}", ""]
-        out.append("64 keep-alive connections. CPU µs/req: utime+stime of all the server's processes "
-                   "(nginx → Go: both) from /proc, divided by requests.")
+        out.append("64 keep-alive connections (TLS, new connection per request: 64 concurrent "
+                   "connections of one request each, h2load). CPU µs/req: utime+stime of all the "
+                   "server's processes (nginx → Go: both) from /proc, divided by requests.")
         out.append("")
         cases_table(runs, mode, 1, out)
         proxy_ratios(runs, pcpu, mode, out)
+        tls_ratios(runs, mode, out)
         depths = sorted({k[3] for k in runs if k[0] == mode and k[3] > 1})
         for depth in depths:
             out += [f"### {mode}, wrk pipelining {depth} requests per connection", ""]
             cases_table(runs, mode, depth, out)
+    if tls:
+        out += ["## TLS: what was negotiated", ""]
+        tls_table(tls, out)
     if rss:
         out += ["## Memory", ""]
         memory_table(rss, out)
