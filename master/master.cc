@@ -34,6 +34,7 @@ constexpr Ms kStopGrace{1000};               // beyond shutdown_timeout, for the
 constexpr Ms kFastStopGrace{1000};           // SIGTERM, then SIGKILL after this
 constexpr Ms kForkRetry{1000};
 constexpr int kMaxReadsPerTurn = 16;
+constexpr int kMaxHandoversPerTurn = 4096;
 constexpr int kMaxReapsPerTurn = 1024;
 
 int clamp_workers(int n) { return std::min(std::max(n, 1), StatusTable::kMaxSlots); }
@@ -88,6 +89,7 @@ int Master::run() {
     handle_signals();
     read_channels();
     reap_workers();
+    pass_on_handovers();
     apps_.tick();
     kill_stale_workers();
     advance_reload();
@@ -144,6 +146,7 @@ void Master::wait_for_events() {
   apps_.add_poll_fds(&fds);
   for (const auto& entry : children_) {
     if (entry.second.fd >= 0) fds.push_back({entry.second.fd, POLLIN, 0});
+    if (entry.second.handover_fd >= 0) fds.push_back({entry.second.handover_fd, POLLIN, 0});
   }
   // EINTR just means a signal came: its byte is in the pipe.
   poll(fds.data(), fds.size(), kTickMs);
@@ -169,7 +172,10 @@ void Master::handle_signals() {
 }
 
 void Master::read_channels() {
-  for (auto& entry : children_) read_channel(entry.second);
+  for (auto& entry : children_) {
+    read_channel(entry.second);
+    read_handovers(entry.second);
+  }
 }
 
 void Master::reap_workers() {
@@ -183,8 +189,10 @@ void Master::reap_workers() {
       continue;
     }
     it->second.reaped = true;
-    read_channel(it->second);  // its last heartbeat may still be in the socket
+    read_channel(it->second);    // its last heartbeat may still be in the socket
+    read_handovers(it->second);  // and what its crash handler passed on
     on_child_exit(it->second, status);
+    if (it->second.handover_fd >= 0) close(it->second.handover_fd);
     int slot = it->second.slot;
     children_.erase(it);
     publish_slot(slot);
@@ -298,9 +306,16 @@ void Master::rotate_ticket_keys() {
 
 void Master::spawn_worker(int slot, uint64_t generation, const Config& config, const ListenSet& listen) {
   auto now = Clock::now();
-  int sv[2];
+  int sv[2], hv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
     spdlog::error("worker {}: socketpair() failed: {}", slot, strerror(errno));
+    slots_[slot].spawn_not_before = now + kForkRetry;
+    return;
+  }
+  if (!make_handover_channel(hv)) {
+    spdlog::error("worker {}: socketpair() for hand-overs failed: {}", slot, strerror(errno));
+    close(sv[0]);
+    close(sv[1]);
     slots_[slot].spawn_not_before = now + kForkRetry;
     return;
   }
@@ -309,13 +324,16 @@ void Master::spawn_worker(int slot, uint64_t generation, const Config& config, c
   pid_t pid = fork();
   if (pid == 0) {
     close(sv[0]);
-    become_worker(slot, generation, config, listen, sv[1], &block);
+    close(hv[0]);
+    become_worker(slot, generation, config, listen, WorkerChannels{sv[1], hv[1]}, &block);
   }
   int err = errno;
   block.release();
   close(sv[1]);
+  close(hv[1]);
   if (pid < 0) {
     close(sv[0]);
+    close(hv[0]);
     spdlog::error("worker {}: fork() failed: {}", slot, strerror(err));
     slots_[slot].spawn_not_before = now + kForkRetry;
     return;
@@ -326,6 +344,7 @@ void Master::spawn_worker(int slot, uint64_t generation, const Config& config, c
   c.slot = slot;
   c.generation = generation;
   c.fd = sv[0];
+  c.handover_fd = hv[0];
   c.forked_at = c.last_heard = now;
   c.started_unix = time(nullptr);
   c.hang_timeout_ms = config.supervisor.hang_timeout_ms;
@@ -334,14 +353,16 @@ void Master::spawn_worker(int slot, uint64_t generation, const Config& config, c
 }
 
 void Master::become_worker(int slot, uint64_t generation, const Config& config, const ListenSet& listen,
-                           int channel_fd, SignalBlock* block) {
+                           WorkerChannels channels, SignalBlock* block) {
   signals_.reset_in_child();
   block->release();
   // Nothing of the master's stays open in a worker but its own channel and
   // its generation's listening sockets.
   for (const auto& entry : children_) {
     if (entry.second.fd >= 0) close(entry.second.fd);
+    if (entry.second.handover_fd >= 0) close(entry.second.handover_fd);
   }
+  handovers_.close_all_in_child();
   if (&listen != &listen_) close_unshared(listen_, listen);
   if (reload_ && &listen != &reload_->listen) close_unshared(reload_->listen, listen);
   // A link to another master in a worker would keep it from seeing EOF when we die.
@@ -354,7 +375,7 @@ void Master::become_worker(int slot, uint64_t generation, const Config& config, 
   }
   int status = 1;
   try {
-    status = run_worker(config, listen, channel_fd, WorkerIdentity{slot, generation});
+    status = run_worker(config, listen, channels, WorkerIdentity{slot, generation});
   } catch (const std::exception& e) {
     spdlog::critical("worker {}: {}", slot, e.what());
   }
@@ -382,6 +403,40 @@ void Master::read_channel(Child& c) {
       kill_child(c, SIGKILL, "bad message");
     }
   }
+}
+
+// Sockets a crashing worker passed on, and its counts; read to the end
+// when it has died (the channel then reports the peer gone).
+void Master::read_handovers(Child& c) {
+  for (int i = 0; i < kMaxHandoversPerTurn && c.handover_fd >= 0; i++) {
+    ReceivedHandover h;
+    int got = receive_handover(c.handover_fd, &h);
+    if (got == 0) return;
+    if (got < 0) {
+      close(c.handover_fd);
+      c.handover_fd = -1;
+      return;
+    }
+    if (h.kind == HandoverKind::kSummary) {
+      c.crash_counts = h.counts;
+    } else {
+      handovers_.take(c.pid, std::move(h));
+    }
+  }
+}
+
+// To the serving workers that can take them: ready, not on their way out.
+void Master::pass_on_handovers() {
+  if (handovers_.held() == 0) return;
+  std::vector<HandoverRelay::Target> targets;
+  for (const auto& entry : children_) {
+    const Child& c = entry.second;
+    if (c.generation == generation_ && c.ready && !c.stopping && !c.abort_sent_at && !c.reaped &&
+        c.handover_fd >= 0) {
+      targets.push_back({c.pid, c.handover_fd});
+    }
+  }
+  handovers_.pass_on(targets);
 }
 
 void Master::on_message(Child& c, const Message& m) {
@@ -448,7 +503,11 @@ void Master::on_unplanned_death(Child& c, const std::string& how) {
   auto now = Clock::now();
   Slot& s = slots_[c.slot];
   std::string cause = c.kill_reason.empty() ? how : how + " (" + c.kill_reason + ")";
-  spdlog::error("worker {} (pid {}) {}", c.slot, c.pid, cause);
+  if (c.crash_counts) {
+    spdlog::error("worker {} (pid {}) {}; {}", c.slot, c.pid, cause, describe_crash_counts(*c.crash_counts));
+  } else {
+    spdlog::error("worker {} (pid {}) {}", c.slot, c.pid, cause);
+  }
   s.restarts++;
   s.last_exit = cause;
   if (c.stopping || stopping_) return;  // its replacement is running already, or none is wanted

@@ -27,8 +27,10 @@
 #include <vector>
 
 #include "ipc/frame.h"
+#include "ipc/handover.h"
 #include "master/app_instances.h"
 #include "master/binary_upgrade.h"
+#include "master/handover_relay.h"
 #include "master/pid_file.h"
 #include "master/restart_backoff.h"
 #include "master/signal_queue.h"
@@ -38,6 +40,7 @@
 #include "shared/status_table.h"
 #include "shared/ticket_keys.h"
 #include "worker/listen_set.h"
+#include "worker/worker_main.h"
 
 namespace hearth {
 
@@ -68,6 +71,8 @@ class Master {
     int slot = 0;
     uint64_t generation = 0;
     int fd = -1;                      // master's end of the channel; -1 once closed
+    int handover_fd = -1;             // master's end of the hand-over channel (ipc/handover.h)
+    std::optional<CrashCounts> crash_counts;  // what its fatal-signal handler did
     FrameDecoder decoder;
     Clock::time_point forked_at;
     Clock::time_point last_heard;     // fork, READY or the last heartbeat
@@ -125,8 +130,10 @@ class Master {
   // Workers.
   void spawn_worker(int slot, uint64_t generation, const Config& config, const ListenSet& listen);
   [[noreturn]] void become_worker(int slot, uint64_t generation, const Config& config, const ListenSet& listen,
-                                  int channel_fd, SignalBlock* block);
+                                  WorkerChannels channels, SignalBlock* block);
   void read_channel(Child& c);
+  void read_handovers(Child& c);
+  void pass_on_handovers();
   void on_message(Child& c, const Message& m);
   void on_ready(Child& c);
   void on_child_exit(Child& c, int status);
@@ -167,6 +174,7 @@ class Master {
   Config config_;                     // of the serving generation
   ListenSet listen_;                  // of the serving generation
   TicketKeys* ticket_keys_;
+  HandoverRelay handovers_;           // sockets of a dead worker, on their way to a live one
   Clock::time_point next_key_rotation_;
   StatusTable* table_;
   PidFileClaim* pid_file_;

@@ -224,7 +224,7 @@ int run_single(const Config& config) {
     set_process_status_table(table.get());
   }
   signal(SIGPIPE, SIG_IGN);
-  return run_worker(config, listen, -1, WorkerIdentity{1, 1});
+  return run_worker(config, listen, WorkerChannels{}, WorkerIdentity{1, 1});
 }
 
 int run_control_command(const std::string& command, const Config& config) {

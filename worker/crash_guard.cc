@@ -1,4 +1,5 @@
-// Only async-signal-safe calls below the handler: write, shutdown, recv, raise.
+// Only async-signal-safe calls below the handler: write, shutdown, recv, raise
+// (and those of worker/handover/crash_handover.cc).
 #include "worker/crash_guard.h"
 
 #include <signal.h>
@@ -6,6 +7,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+
+#include "worker/handover/crash_handover.h"
 
 namespace hearth {
 
@@ -50,19 +53,28 @@ void drain_unread_input(int fd) {
   }
 }
 
-void answer_marked_request() {
+// The crashing request's 500, if one is marked: its socket, else -1.
+int answer_marked_request() {
   int fd = g_request_fd;
-  if (fd < 0) return;
+  if (fd < 0) return -1;
   g_request_fd = -1;
-  int saved_errno = errno;
-  write_fully(fd, kResponse, sizeof kResponse - 1);
-  shutdown(fd, SHUT_WR);
-  drain_unread_input(fd);
-  errno = saved_errno;
+  answer_and_close(fd, kResponse, sizeof kResponse - 1);
+  return fd;
+}
+
+// Whatever comes next (the watchdog's SIGABRT during a SIGSEGV's hand-over)
+// kills with the default action: connections are handed over once.
+void restore_default_actions() {
+  struct sigaction sa {};
+  sa.sa_handler = SIG_DFL;
+  sigemptyset(&sa.sa_mask);
+  for (int sig : kFatalSignals) sigaction(sig, &sa, nullptr);
 }
 
 void on_fatal_signal(int sig) {
-  answer_marked_request();
+  restore_default_actions();
+  int answered = answer_marked_request();
+  hand_over_connections(answered, answered >= 0);
   // SA_RESETHAND restored the default action; the signal is blocked while we
   // run, so it is delivered (and kills us with the real cause) on return.
   raise(sig);
@@ -80,12 +92,26 @@ void install_crash_guard() {
   struct sigaction sa {};
   sa.sa_handler = on_fatal_signal;
   sa.sa_flags = SA_RESETHAND | SA_ONSTACK;
+  // One handler run at a time: a watchdog's SIGABRT arriving during a
+  // SIGSEGV's hand-over waits (and then kills, see restore_default_actions).
   sigemptyset(&sa.sa_mask);
+  for (int sig : kFatalSignals) sigaddset(&sa.sa_mask, sig);
   for (int sig : kFatalSignals) sigaction(sig, &sa, nullptr);
 }
 
 void crash_guard_begin_request(int fd) { g_request_fd = fd; }
 void crash_guard_end_request() { g_request_fd = -1; }
-void crash_guard_fail_request() { answer_marked_request(); }
+void crash_guard_fail_request() {
+  int answered = answer_marked_request();
+  hand_over_connections(answered, answered >= 0);
+}
+
+void answer_and_close(int fd, const char* data, size_t size) {
+  int saved_errno = errno;
+  if (size > 0) write_fully(fd, data, size);
+  shutdown(fd, SHUT_WR);
+  drain_unread_input(fd);
+  errno = saved_errno;
+}
 
 }  // namespace hearth

@@ -5,6 +5,8 @@
 // master still sees the real cause.
 #pragma once
 
+#include <cstddef>
+
 namespace hearth {
 
 // Installs handlers for SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL (once per process).
@@ -12,8 +14,14 @@ void install_crash_guard();
 // Brackets the run of an app handler for the client socket `fd`.
 void crash_guard_begin_request(int fd);
 void crash_guard_end_request();
-// Answers the marked request (if any) with the same minimal 500, for a
-// deliberate exit that sends no signal (the /debug/exit drill).
+// Answers the marked request (if any) with the same minimal 500, and hands
+// the other connections over, for a deliberate exit that sends no signal
+// (the /debug/exit drill).
 void crash_guard_fail_request();
+
+// Async-signal-safe: writes `data` as far as the socket takes it at once,
+// shuts the sending side down and reads what the client sent, so the
+// connection ends with FIN, not a RST that could discard the answer.
+void answer_and_close(int fd, const char* data, size_t size);
 
 }  // namespace hearth

@@ -5,11 +5,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include <spdlog/spdlog.h>
 
 #include "shared/logging.h"
 #include "worker/app/installed_app.h"
 #include "worker/app/timers.h"
+#include "worker/handover/handover_table.h"
 #include "worker/http/connection.h"
 #include "worker/routes/drill_routes.h"
 #include "worker/http/listener.h"
@@ -25,6 +28,10 @@ namespace {
 constexpr uint64_t kTrimCheckMs = 2000;
 // This many connections gone since the peak make a burst worth trimming.
 constexpr int kTrimAfterClosed = 64;
+// The hand-over table tracks max_connections and a few being closed for room.
+constexpr size_t kUntrackedMargin = 64;
+// Requests waiting on a deferred answer that a crash can serve again.
+constexpr size_t kReplaySlots = 256;
 
 // The MIME table lives next to the config file (etc/mime.types).
 MimeTypes load_mime_types(const Config& config) {
@@ -64,6 +71,8 @@ Worker::Worker(const Config& config, WorkerIdentity id) : config_(config), id_(i
   uv_timer_start(&trim_timer_, trim_timer_cb, kTrimCheckMs, kTrimCheckMs);
   uv_unref(reinterpret_cast<uv_handle_t*>(&trim_timer_));
   static_files_ = std::make_unique<StaticFiles>(config_, mime_);
+  size_t tracked = static_cast<size_t>(config_.limits.max_connections) + kUntrackedMargin;
+  handover_table_ = std::make_unique<HandoverTable>(tracked, std::min(tracked, kReplaySlots));
   if (config_.upstream.enabled()) {
     upstream_ = std::make_unique<Upstream>(this, config_.upstream, process_app_instance_table());
   }
@@ -92,7 +101,7 @@ int bound_port(int fd) {
 
 bool Worker::listen(const ListenSet& listeners) {
   for (size_t i = 0; i < listeners.fds.size() && i < config_.listeners.size(); i++) {
-    listeners_.push_back(std::make_unique<Listener>(this, config_.listeners[i], listeners.tls.at(i)));
+    listeners_.push_back(std::make_unique<Listener>(this, config_.listeners[i], listeners.tls.at(i), i));
     std::string error;
     if (!listeners_.back()->open(listeners.fds[i], &error)) {
       spdlog::error("{}", error);
@@ -199,6 +208,16 @@ int Worker::close_idle_connections(int count) {
     if (static_cast<Connection*>(idle_.oldest())->close_if_still_idle()) closed++;
   }
   return closed;
+}
+
+void Worker::adopt(size_t listener, int fd, const std::string& replay) {
+  // A listener of another generation's config, or one speaking TLS (whose
+  // keys died with the sibling): nothing to serve it with.
+  if (listener >= listeners_.size() || listeners_[listener]->tls() != nullptr || stopping_) {
+    ::close(fd);
+    return;
+  }
+  Connection::adopt(this, listeners_[listener].get(), fd, replay);
 }
 
 void Worker::connection_closed(Connection* conn) {

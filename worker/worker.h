@@ -23,6 +23,7 @@
 namespace hearth {
 
 class Connection;
+class HandoverTable;
 class Listener;
 class StaticFiles;
 class Upstream;
@@ -81,6 +82,12 @@ class Worker {
   // connections. Returns how many will close (their close callbacks follow).
   int close_idle_connections(int count);
 
+  // What a crash would do with each connection (worker/handover/).
+  HandoverTable* handover_table() { return handover_table_.get(); }
+  // Serves `fd`, a plain connection of listener number `listener` that a
+  // dying sibling handed over, starting with `replay` (may be empty).
+  void adopt(size_t listener, int fd, const std::string& replay);
+
  private:
   static void shutdown_timer_cb(uv_timer_t* timer) noexcept;
   static void trim_timer_cb(uv_timer_t* timer) noexcept;
@@ -99,6 +106,7 @@ class Worker {
   GzipFilter gzip_filter_{config_.gzip};
   std::unique_ptr<StaticFiles> static_files_;
   std::unique_ptr<Upstream> upstream_;
+  std::unique_ptr<HandoverTable> handover_table_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<std::function<void()>> stop_hooks_;
   Connection* connections_ = nullptr;  // intrusive list

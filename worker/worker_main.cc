@@ -11,6 +11,8 @@
 #include "shared/status_table.h"
 #include "worker/app/installed_app.h"
 #include "worker/crash_guard.h"
+#include "worker/handover/crash_handover.h"
+#include "worker/handover/handover_receiver.h"
 #include "worker/routes/drill_routes.h"
 #include "worker/master_link.h"
 #include "worker/routes/status_route.h"
@@ -47,7 +49,7 @@ void size_thread_pool(const Config& config) {
 
 }  // namespace
 
-int run_worker(const Config& config, const ListenSet& listeners, int channel_fd, WorkerIdentity id) {
+int run_worker(const Config& config, const ListenSet& listeners, WorkerChannels channels, WorkerIdentity id) {
   signal(SIGPIPE, SIG_IGN);
   size_thread_pool(config);
   install_crash_guard();
@@ -60,16 +62,24 @@ int run_worker(const Config& config, const ListenSet& listeners, int channel_fd,
   if (app != nullptr && !run_worker_start_hooks(*app, current_worker())) return 2;
   if (!worker.listen(listeners)) return 2;
   std::unique_ptr<MasterLink> link;
+  HandoverReceiver handovers(&worker, channels.handover);
   StandaloneSignals signals;
-  if (channel_fd >= 0) {
-    link = std::make_unique<MasterLink>(&worker, channel_fd);
+  if (channels.master >= 0) {
+    link = std::make_unique<MasterLink>(&worker, channels.master);
     if (!link->start()) return 2;
     worker.on_stop([&link] { link->close(); });
-    if (config.drills) register_channel_drill(worker.router(), channel_fd);
+    if (config.drills) register_channel_drill(worker.router(), channels.master);
   } else {
     signals.start(&worker);
   }
-  return worker.run();
+  if (channels.handover >= 0) {
+    if (!handovers.start()) return 2;
+    arm_crash_handover(worker.handover_table(), channels.handover);
+    worker.on_stop([&handovers] { handovers.close(); });
+  }
+  int status = worker.run();
+  disarm_crash_handover();  // the table goes with the worker
+  return status;
 }
 
 }  // namespace hearth

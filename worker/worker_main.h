@@ -11,9 +11,14 @@ struct WorkerIdentity {
   uint64_t generation = 0;
 };
 
-// Serves on every socket of `listeners` until told to stop. `channel_fd` is the worker's end
-// of the master channel, or -1 when running without a master.
+// The worker's ends of its channels to the master; -1 when running without one.
+struct WorkerChannels {
+  int master = -1;    // ipc/frame.h: READY, heartbeats, STOP, ...
+  int handover = -1;  // ipc/handover.h: sockets of a crash, both ways
+};
+
+// Serves on every socket of `listeners` until told to stop.
 // Returns the process exit status.
-int run_worker(const Config& config, const ListenSet& listeners, int channel_fd, WorkerIdentity id);
+int run_worker(const Config& config, const ListenSet& listeners, WorkerChannels channels, WorkerIdentity id);
 
 }  // namespace hearth

@@ -69,10 +69,12 @@ std::chrono::milliseconds millis_param(const hearth::Request& req) {
 // The async routes: answer later on a timer, and after blocking work on the
 // thread pool (a stand-in for a library call that waits).
 void add_async_demo_routes(hearth::App& app) {
-  app.get("/demo/wait", [](const hearth::Request& req, hearth::Response& res) {
+  auto wait = [](const hearth::Request& req, hearth::Response& res) {
     std::chrono::milliseconds ms = millis_param(req);
     hearth::set_timeout(ms, [reply = res.defer(), ms]() mutable { reply.json({{"waited_ms", ms.count()}}); });
-  });
+  };
+  app.get("/demo/wait", wait);
+  app.post("/demo/wait", wait);  // a request a crash must not serve twice
   app.get("/demo/work", [](const hearth::Request& req, hearth::Response& res) {
     std::chrono::milliseconds ms = millis_param(req);
     hearth::offload([ms] { std::this_thread::sleep_for(ms); },

@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -84,14 +85,46 @@ Connection* Connection::accept(Worker* worker, const hearth::Listener* listener,
   return conn;
 }
 
-bool Connection::start(uv_stream_t* server) {
+Connection* Connection::adopt(Worker* worker, const hearth::Listener* listener, int fd, std::string_view replay) {
+  auto* conn = new Connection(worker, listener);
+  if (!conn->start_adopted(fd, replay)) {
+    conn->close();
+    return nullptr;
+  }
+  return conn;
+}
+
+void Connection::init_handles() {
   uv_tcp_init(worker_->loop(), &tcp_);
   uv_timer_init(worker_->loop(), &timer_);
   tcp_.data = this;
   timer_.data = this;
   open_handles_ = 2;
   worker_->connection_opened(this);
+}
+
+bool Connection::start(uv_stream_t* server) {
+  init_handles();
   if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&tcp_)) != 0) return false;
+  return begin_serving();
+}
+
+bool Connection::start_adopted(int fd, std::string_view replay) {
+  init_handles();
+  if (uv_tcp_open(&tcp_, fd) != 0) {
+    ::close(fd);  // not the handle's yet
+    return false;
+  }
+  if (!begin_serving()) return false;
+  if (!replay.empty()) {
+    // The client sent these to the worker that died; they are new here.
+    uv_buf_t buf = uv_buf_init(const_cast<char*>(replay.data()), static_cast<unsigned>(replay.size()));
+    on_read(static_cast<ssize_t>(replay.size()), &buf);
+  }
+  return true;
+}
+
+bool Connection::begin_serving() {
   uv_tcp_nodelay(&tcp_, 1);
   uv_fileno(reinterpret_cast<uv_handle_t*>(&tcp_), &fd_);
   limit_unsent_bytes(fd_);
@@ -101,6 +134,9 @@ bool Connection::start(uv_stream_t* server) {
     if (session == nullptr) return false;
     tls_ = std::make_unique<TlsStream>(session, &socket_);
     out_.set_transport(tls_.get());
+  }
+  if (HandoverTable* table = worker_->handover_table()) {
+    handover_entry_ = table->add(fd_, static_cast<uint8_t>(listener_->index()));
   }
   if (uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), alloc_cb, read_cb) != 0) return false;
   reading_ = true;
@@ -120,6 +156,7 @@ void Connection::read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
   } else {
     conn->on_read(nread, buf);
   }
+  if (nread > 0) conn->publish_handover_state();  // a WebSocket upgrade, say
 }
 
 // Everything the record layer yields goes on at once; what the connection
@@ -321,6 +358,7 @@ void Connection::answer_error(int status) {
 void Connection::hold_input(const char* data, size_t len) {
   pending_input_.append(data, len);
   paused_ = true;
+  if (replay_kept_) keep_request_for_replay();  // what it pipelined goes along
   if (pending_input_.size() > kMaxQueuedBytes && reading_) {
     uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
     reading_ = false;
@@ -373,6 +411,7 @@ void Connection::finish_batch() {
 void Connection::on_output_drained() {
   if (websocket_) {
     websocket_->on_output_drained();
+    publish_handover_state();
     return;
   }
   if (tunnel_) {
@@ -432,7 +471,14 @@ bool Connection::input_waiting() const {
   return ::recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
 }
 
+// The timer follows the connection's state; so does what a crash would do
+// with it.
 void Connection::update_timer() {
+  set_timer_for_state();
+  publish_handover_state();
+}
+
+void Connection::set_timer_for_state() {
   const Limits& limits = worker_->config().limits;
   if (lingering_ || tunnel_) return;
   if (tls_ && !tls_->handshake_done()) {
@@ -539,6 +585,9 @@ void Connection::on_timeout() {
 void Connection::close() {
   if (closing_) return;
   closing_ = true;
+  if (HandoverTable* table = worker_->handover_table()) table->remove(handover_entry_);
+  handover_entry_ = -1;
+  replay_kept_ = false;
   abort_reply();
   tunnel_.reset();
   worker_->idle_connections().remove(this);

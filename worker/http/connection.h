@@ -9,12 +9,14 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <hearth/app.h>
 #include <hearth/response.h>
 
 #include "worker/app/reply_state.h"
 #include "worker/compress/gzip_encoder.h"
+#include "worker/handover/handover_table.h"
 #include "worker/http/idle_connections.h"
 #include "worker/http/output_queue.h"
 #include "worker/http/request_parser.h"
@@ -36,6 +38,10 @@ class Connection : public OutputQueue::Listener, public IdleNode, public ReplySi
   // Accepts a pending connection from `server`, the socket of `listener`
   // (which says whether it speaks TLS). Returns null on failure.
   static Connection* accept(Worker* worker, const hearth::Listener* listener, uv_stream_t* server);
+  // Takes over `fd`, a plain connection a dying worker handed over, and
+  // serves `replay` (a request it had received but not answered) as if the
+  // client had just sent it. Returns null on failure (fd closed).
+  static Connection* adopt(Worker* worker, const hearth::Listener* listener, int fd, std::string_view replay);
 
   // Graceful stop: idle connections close after a short grace period,
   // busy ones answer their current request with Connection: close.
@@ -62,7 +68,10 @@ class Connection : public OutputQueue::Listener, public IdleNode, public ReplySi
 
   Connection(Worker* worker, const hearth::Listener* listener);
   ~Connection() override;
+  void init_handles();
   bool start(uv_stream_t* server);
+  bool start_adopted(int fd, std::string_view replay);
+  bool begin_serving();
 
   void on_read(ssize_t nread, const uv_buf_t* buf);
   // TLS (worker/tls/tls_stream.h): decrypts and hands the plaintext to on_read.
@@ -124,8 +133,15 @@ class Connection : public OutputQueue::Listener, public IdleNode, public ReplySi
   void on_output_drained() override;
   void on_output_error(int uv_error) override;
   void on_output_progress() override;
+  // What a crash may do with this connection (worker/http/connection_handover.cc).
+  void on_output_queued() override;
+  HandoverState handover_state() const;
+  void publish_handover_state();
+  void keep_request_for_replay();
+  void forget_replay();
 
   void update_timer();
+  void set_timer_for_state();
   void leave_idle();
   bool keepalive_expired();
   void set_timer(TimerMode mode, uint64_t ms, bool restart);
@@ -155,6 +171,8 @@ class Connection : public OutputQueue::Listener, public IdleNode, public ReplySi
   TimerMode timer_mode_ = TimerMode::kNone;
   int open_handles_ = 0;
   int fd_ = -1;
+  int handover_entry_ = -1;     // in the worker's HandoverTable; -1 when untracked
+  bool replay_kept_ = false;    // the waiting request is in the table for a replay
   uint64_t idle_since_ms_ = 0;  // loop time the current wait began
   uint32_t requests_ = 0;
   bool reading_ = false;

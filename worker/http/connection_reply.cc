@@ -45,7 +45,11 @@ void Connection::reply_created(ReplyState* state) {
 // The handler returned: answer now, unless its reply is still open.
 void Connection::after_dispatch() {
   if (reply_ != nullptr && reply_->over()) reply_ = nullptr;  // sent before returning
-  if (reply_ != nullptr || closing_) return;
+  if (closing_) return;
+  if (reply_ != nullptr) {
+    keep_request_for_replay();
+    return;
+  }
   if (exchange_written_) {
     if (!stream_ended_) close();  // a stream the handler started, then threw
     return;
@@ -76,6 +80,7 @@ void Connection::reply_send(ReplyState* state) {
 // The exchange is over: the requests behind it may be answered now.
 void Connection::complete_reply() {
   reply_ = nullptr;
+  forget_replay();
   timer_mode_ = TimerMode::kNone;  // the next update_timer() sets a fresh one
 }
 

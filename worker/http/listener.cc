@@ -9,8 +9,8 @@
 
 namespace hearth {
 
-Listener::Listener(Worker* worker, const ListenConfig& config, std::shared_ptr<const TlsContext> tls)
-    : worker_(worker), config_(config), tls_(std::move(tls)),
+Listener::Listener(Worker* worker, const ListenConfig& config, std::shared_ptr<const TlsContext> tls, size_t index)
+    : worker_(worker), config_(config), tls_(std::move(tls)), index_(index),
       response_headers_(worker->config().response_headers) {
   if (!config.hsts.empty()) response_headers_.emplace_back("Strict-Transport-Security", config.hsts);
 }

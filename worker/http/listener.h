@@ -22,8 +22,10 @@ class Listener {
  public:
   using Headers = std::vector<std::pair<std::string, std::string>>;
 
-  // `tls` is null for a plain listener. `config` is the worker's own copy.
-  Listener(Worker* worker, const ListenConfig& config, std::shared_ptr<const TlsContext> tls);
+  // `tls` is null for a plain listener. `config` is the worker's own copy;
+  // `index` its place in the config's list (the same in every worker of a
+  // generation, so a handed-over connection finds its listener).
+  Listener(Worker* worker, const ListenConfig& config, std::shared_ptr<const TlsContext> tls, size_t index);
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
 
@@ -37,6 +39,7 @@ class Listener {
 
   const ListenConfig& config() const { return config_; }
   const TlsContext* tls() const { return tls_.get(); }
+  size_t index() const { return index_; }
   // Added to every response on this listener: response_headers, then HSTS.
   const Headers& response_headers() const { return response_headers_; }
   // Where redirect_to_https points (the first TLS listener's port).
@@ -51,6 +54,7 @@ class Listener {
   Worker* worker_;
   const ListenConfig& config_;
   std::shared_ptr<const TlsContext> tls_;
+  size_t index_;
   Headers response_headers_;
   int https_port_ = 443;
   uv_tcp_t server_;

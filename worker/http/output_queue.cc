@@ -35,6 +35,7 @@ void OutputQueue::cancel() {
 
 void OutputQueue::push(std::string bytes) {
   if (bytes.empty()) return;
+  notify_queued();
   memory_bytes_ += bytes.size();
   if (!items_.empty() && items_.back().kind == Item::Kind::kMemory && items_.back().data.size() < kChunkBytes) {
     items_.back().data += bytes;
@@ -46,6 +47,7 @@ void OutputQueue::push(std::string bytes) {
 }
 
 bool OutputQueue::write(std::string_view bytes) {
+  if (!bytes.empty()) notify_queued();
   if (items_.empty() && !write_in_flight_ && error_ == 0 && !bytes.empty()) {
     uv_buf_t buf = uv_buf_init(const_cast<char*>(bytes.data()), static_cast<unsigned>(bytes.size()));
     int written = transport_->try_write(&buf, 1);
@@ -64,6 +66,7 @@ bool OutputQueue::write(std::string_view bytes) {
 
 void OutputQueue::push_file(std::shared_ptr<const OpenFile> file, uint64_t offset, uint64_t length) {
   if (length == 0) return;
+  notify_queued();
   Item item(Item::Kind::kFile);
   item.file = std::move(file);
   item.file_offset = offset;
@@ -72,6 +75,7 @@ void OutputQueue::push_file(std::shared_ptr<const OpenFile> file, uint64_t offse
 }
 
 void OutputQueue::push_stream(std::shared_ptr<BodyStream> stream, bool chunked) {
+  notify_queued();
   Item item(Item::Kind::kStream);
   item.stream = std::move(stream);
   item.chunked = chunked;

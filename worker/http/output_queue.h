@@ -32,6 +32,9 @@ class OutputQueue : private Transport::Listener {
     // A blocked write completed: the client is reading, however slowly.
     // (A send timeout measures the time between two such moments.)
     virtual void on_output_progress() {}
+    // Bytes are about to be written: from now on the client has had part
+    // of an answer (a crash can no longer serve its request again).
+    virtual void on_output_queued() {}
   };
 
   // REQUIRES: `transport` and `listener` outlive the queue's pending write;
@@ -87,6 +90,9 @@ class OutputQueue : private Transport::Listener {
   Step after_try_write(int written, std::string_view bytes);
   void consume_memory(size_t n);
   void on_transport_written(int status) override;
+  void notify_queued() {
+    if (listener_ != nullptr) listener_->on_output_queued();
+  }
 
   Transport* transport_;
   Listener* listener_;

@@ -84,6 +84,7 @@ void WebSocketLink::on_read(ssize_t nread, const char* data) {
 void WebSocketLink::write(std::string_view bytes) {
   if (conn_->closing_) return;
   if (conn_->out_.write(bytes)) sync_written();
+  conn_->publish_handover_state();  // between frames again once the socket took it all
   update_timer();
 }
 
