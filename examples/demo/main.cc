@@ -188,6 +188,11 @@ int main(int argc, char** argv) {
   app.get("/hello/:name", [](const hearth::Request& req, hearth::Response& res) {
     res.json({{"hello", req.params.at("name")}});
   });
+  // TechEmpower's plaintext and JSON tests, through the whole API.
+  app.get("/plaintext", [](const hearth::Request&, hearth::Response& res) { res.text("Hello, World!"); });
+  app.get("/json/plain", [](const hearth::Request&, hearth::Response& res) {
+    res.json({{"message", "Hello, World!"}});
+  });
   add_async_demo_routes(app);
   add_upload_route(app);
   app.websocket("/socket", echo_route());

@@ -222,6 +222,17 @@ TEST_F(HttpEngineTest, JsonRoute) {
   EXPECT_EQ(http_request(port_, "DELETE", "/json").status, 405);
 }
 
+// TechEmpower's plaintext and JSON bodies (the benchmark's smallest routes).
+TEST_F(HttpEngineTest, PlaintextAndPlainJsonRoutes) {
+  HttpResponse text = get("/plaintext");
+  EXPECT_EQ(text.status, 200);
+  EXPECT_EQ(text.body, "Hello, World!");
+  EXPECT_EQ(text.header("content-type").rfind("text/plain", 0), 0u);
+  HttpResponse json = get("/json/plain");
+  EXPECT_EQ(json.header("content-type"), "application/json");
+  EXPECT_EQ(nlohmann::json::parse(json.body), nlohmann::json({{"message", "Hello, World!"}}));
+}
+
 TEST_F(HttpEngineTest, ThrowingHandlerCostsOneRequest) {
   Client c;
   ASSERT_TRUE(c.connect(port_));
