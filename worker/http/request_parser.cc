@@ -50,15 +50,25 @@ HeadFields find_head_fields(const Headers& headers) {
 
 }  // namespace
 
+// One table of callbacks for every parser: llhttp keeps a pointer to it, and
+// a copy in each connection would cost 184 bytes an idle client.
+const llhttp_settings_t* RequestParser::callbacks() {
+  static const llhttp_settings_t settings = [] {
+    llhttp_settings_t s;
+    llhttp_settings_init(&s);
+    s.on_header_field = on_header_field;
+    s.on_header_field_complete = on_header_field_complete;
+    s.on_header_value = on_header_value;
+    s.on_header_value_complete = on_header_value_complete;
+    s.on_headers_complete = on_headers_complete;
+    s.on_message_complete = on_message_complete;
+    return s;
+  }();
+  return &settings;
+}
+
 RequestParser::RequestParser(const Limits& limits) : limits_(limits) {
-  llhttp_settings_init(&settings_);
-  settings_.on_header_field = on_header_field;
-  settings_.on_header_field_complete = on_header_field_complete;
-  settings_.on_header_value = on_header_value;
-  settings_.on_header_value_complete = on_header_value_complete;
-  settings_.on_headers_complete = on_headers_complete;
-  settings_.on_message_complete = on_message_complete;
-  llhttp_init(&parser_, HTTP_REQUEST, &settings_);
+  llhttp_init(&parser_, HTTP_REQUEST, callbacks());
   parser_.data = this;
   reset_for_next_message();
 }

@@ -74,6 +74,7 @@ class RequestParser {
  private:
   enum class Phase : uint8_t { kRequestLine, kFields, kBody, kChunkedBody };
 
+  static const llhttp_settings_t* callbacks();
   static int on_header_field(llhttp_t* p, const char* at, size_t len);
   static int on_header_field_complete(llhttp_t* p);
   static int on_header_value(llhttp_t* p, const char* at, size_t len);
@@ -93,7 +94,6 @@ class RequestParser {
   void reset_for_next_message();
 
   const Limits limits_;  // a copy: small, and no lifetime to think about
-  llhttp_settings_t settings_;
   llhttp_t parser_;
   http_syntax::RequestLineReader line_;
   http_syntax::FieldSectionScanner fields_;
