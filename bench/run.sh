@@ -212,6 +212,15 @@ start_or_note() {
 # (proxy_http_version 1.1, Connection cleared); else the seed's proxy_pass.
 # "tls": the listener is HTTPS (TLS 1.3 only, the bench's certificate,
 # session tickets off; nginx's default ssl_session_cache is none).
+# start_nginx SERVER CONF_NAME SENDFILE [keepalive|tls]: one nginx instance
+# on a free port, from nginx_conf; a failure is noted, not fatal.
+start_nginx() {
+  local server=$1 name=$2 port
+  port=$(free_port)
+  start_or_note "$server" "$port" "$NGINX" -p "$TMP/" -e "$TMP/nginx-$name.error.log" \
+    -c "$(nginx_conf "$name" "$port" "$3" "${4:-}")" || true
+}
+
 nginx_conf() {
   local name=$1 port=$2 sendfile=$3 conf="$TMP/nginx-$1.conf" user_line=""
   local upstream="" app_proxy="proxy_pass http://127.0.0.1:${PORT[go]:-1};" listen_ssl="" ssl_conf=""
@@ -683,15 +692,8 @@ run_mode() {
     start_or_note go "$gport" "${gomax[@]}" "$TMP/seed_server" -root "$DOCROOT" -addr "127.0.0.1:$gport" || true
   fi
   if plain_wanted && has "$SERVERS" nginx; then
-    local nport
-    nport=$(free_port)
-    start_or_note nginx "$nport" "$NGINX" -p "$TMP/" -e "$TMP/nginx-nginx.error.log" \
-      -c "$(nginx_conf nginx "$nport" on)" || true
-    if [ "$MODE" = pinned ] && [ "$PIPELINE" -gt 1 ]; then
-      nport=$(free_port)
-      start_or_note nginx-nosendfile "$nport" "$NGINX" -p "$TMP/" -e "$TMP/nginx-nosendfile.error.log" \
-        -c "$(nginx_conf nosendfile "$nport" off)" || true
-    fi
+    start_nginx nginx nginx on
+    if [ "$MODE" = pinned ] && [ "$PIPELINE" -gt 1 ]; then start_nginx nginx-nosendfile nosendfile off; fi
   fi
   if has "$SERVERS" ws && has "$CASES" ws; then
     local wport
@@ -700,21 +702,11 @@ run_mode() {
   fi
   plain_wanted && has "$SERVERS" hearth && { start_hearth || true; }
   if has "$CASES" proxy && [ -n "${PID[go]:-}" ]; then
-    if has "$SERVERS" nginx; then
-      local kport
-      kport=$(free_port)
-      start_or_note nginx-keepalive "$kport" "$NGINX" -p "$TMP/" -e "$TMP/nginx-keepalive.error.log" \
-        -c "$(nginx_conf keepalive "$kport" on keepalive)" || true
-    fi
+    if has "$SERVERS" nginx; then start_nginx nginx-keepalive keepalive on keepalive; fi
     has "$SERVERS" hearth && { start_hearth_proxy || true; }
   fi
   if tls_wanted; then
-    if has "$SERVERS" nginx; then
-      local tport
-      tport=$(free_port)
-      start_or_note nginx-tls "$tport" "$NGINX" -p "$TMP/" -e "$TMP/nginx-tls.error.log" \
-        -c "$(nginx_conf tls "$tport" on tls)" || true
-    fi
+    if has "$SERVERS" nginx; then start_nginx nginx-tls tls on tls; fi
     has "$SERVERS" hearth && { start_hearth_tls || true; }
   fi
 

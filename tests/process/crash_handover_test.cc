@@ -28,17 +28,11 @@ constexpr int kIdle = 10;  // the single-worker scenario
 // them, the client sees them fail): only a few can be, at any instant.
 constexpr int kMaxCut = 3;  // MAX_CUT in the client
 
-// The folder of this file, where the Python clients are.
-std::string script_dir() {
-  std::string dir = __FILE__;
-  return dir.substr(0, dir.find_last_of('/') + 1);
-}
-
 // Runs crash_handover_client.py with `args` (bounded to 90 s; it bounds
 // itself to 55) and returns its summary, a null json when it printed none.
 // *output gets everything it printed.
 nlohmann::json run_client(const std::vector<std::string>& args, std::string* output) {
-  std::string cmd = "timeout 90 /usr/bin/python3 " + script_dir() + "crash_handover_client.py";
+  std::string cmd = "timeout 90 /usr/bin/python3 " + process_test_dir() + "crash_handover_client.py";
   for (const std::string& a : args) cmd += " " + a;
   run_command(cmd + " 2>&1", output);
   size_t line = output->rfind("{\"scenario\"");

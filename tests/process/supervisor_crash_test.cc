@@ -20,23 +20,6 @@ namespace {
 
 constexpr int kLoadThreads = 3;
 
-// Waits until exactly one of `before` was replaced by a new pid; returns
-// the new pids (empty on timeout).
-std::vector<int> wait_for_one_replacement(int port, const std::vector<int>& before) {
-  std::vector<int> now;
-  bool ok = eventually(10000, [&] {
-    now = status_pids(fetch_status(port));
-    if (now.size() != before.size()) return false;
-    int changed = 0;
-    for (size_t i = 0; i < now.size(); i++) {
-      if (now[i] == 0) return false;
-      if (now[i] != before[i]) changed++;
-    }
-    return changed == 1;
-  });
-  return ok ? now : std::vector<int>{};
-}
-
 // Two workers serving a load generator: the stage of every drill. The load
 // threads retry once a request that a dying worker had accepted but not
 // answered (see LoadGenerator). Call through ASSERT_NO_FATAL_FAILURE.

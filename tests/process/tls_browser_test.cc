@@ -21,17 +21,10 @@
 namespace hearth::test {
 namespace {
 
-std::string absolute(const std::string& relative) {
-  char* p = realpath(relative.c_str(), nullptr);
-  std::string out = p != nullptr ? p : relative;
-  free(p);
-  return out;
-}
-
 // Runs etc/demo_certificates.sh DIR (bounded); its exit status, output in *out.
 int make_demo_certificates(const std::string& dir, std::string* out) {
   out->clear();
-  return run_command("timeout -k 5 60 sh " + absolute("etc/demo_certificates.sh") + " " + dir + " 2>&1", out);
+  return run_command("timeout -k 5 60 sh " + absolute_path("etc/demo_certificates.sh") + " " + dir + " 2>&1", out);
 }
 
 class TlsBrowser : public ::testing::Test {
@@ -39,7 +32,7 @@ class TlsBrowser : public ::testing::Test {
   void SetUp() override {
     std::string out;
     ASSERT_EQ(make_demo_certificates(tls_dir(), &out), 0) << out;
-    std::string site = absolute("site");
+    std::string site = absolute_path("site");
     server_.config()["root"] = site;
     server_.config()["mounts"] = {{"/public/", site + "/public"}};
     server_.config()["workers"] = 2;
@@ -57,9 +50,7 @@ class TlsBrowser : public ::testing::Test {
 
   // browser_page.py ARGS, at most 60 s; its exit status, output in *out.
   int browse(const std::string& args, std::string* out) const {
-    std::string dir = __FILE__;
-    dir = dir.substr(0, dir.find_last_of('/') + 1);
-    return run_command("timeout -k 5 60 /usr/bin/python3 " + dir + "browser_page.py " + args + " 2>&1", out);
+    return run_command("timeout -k 5 60 /usr/bin/python3 " + process_test_dir() + "browser_page.py " + args + " 2>&1", out);
   }
 
   ServerProcess server_;

@@ -64,19 +64,13 @@ std::string hex_fingerprint(const std::string& openssl_line) {
   return hex;
 }
 
-// The folder of this file, where the Python clients are.
-std::string script_dir() {
-  std::string dir = __FILE__;
-  return dir.substr(0, dir.find_last_of('/') + 1);
-}
-
 // tests/process/tls_load.py in the background: keep-alive HTTPS clients
 // until finish(), which returns their JSON summary.
 class TlsLoad {
  public:
   bool start(int port, const std::string& ca, int threads, const std::string& output) {
     threads_ = threads;
-    if (!process_.start("/usr/bin/python3", {script_dir() + "tls_load.py", std::to_string(port), ca,
+    if (!process_.start("/usr/bin/python3", {process_test_dir() + "tls_load.py", std::to_string(port), ca,
                                              std::to_string(threads), "/"}, output)) {
       return false;
     }
@@ -290,7 +284,7 @@ TEST_F(Tls, WebSocketsRunOverWss) {
   for (const std::string& scenario : {std::string("echo"), std::string("concurrent"), std::string("chat")}) {
     std::string args = scenario + " " + std::to_string(https_port()) + (scenario == "chat" ? " 2" : "");
     std::string out;
-    int status = run_command("HEARTH_WS_CA=" + dir() + "/ca.pem timeout 90 /usr/bin/python3 " + script_dir() +
+    int status = run_command("HEARTH_WS_CA=" + dir() + "/ca.pem timeout 90 /usr/bin/python3 " + process_test_dir() +
                                  "websocket_client.py " + args + " 2>&1",
                              &out);
     EXPECT_EQ(status, 0) << out;
@@ -340,10 +334,7 @@ TEST_F(Tls, CrashDrillCostsOnlyTheCrashingWorkersConnections) {
   std::string drill = curl("-o /dev/null -w \" status %{http_code}\" " + url("/debug/segv"));
   EXPECT_NE(drill.find("Empty reply from server"), std::string::npos) << drill;
   EXPECT_NE(drill.find("status 000"), std::string::npos) << drill;
-  EXPECT_TRUE(eventually(10000, [&] {
-    std::vector<int> now = status_pids(fetch_status(redirect_port()));
-    return now.size() == 2 && now[0] != 0 && now[1] != 0 && (now[0] != before[0]) + (now[1] != before[1]) == 1;
-  })) << server_.error_log();
+  EXPECT_EQ(wait_for_one_replacement(redirect_port(), before).size(), 2u) << server_.error_log();
   EXPECT_TRUE(server_.wait_for_log("killed by SIGSEGV", 5000)) << server_.error_log();
   usleep(500 * 1000);  // the load goes on against the refilled slot
   expect_no_failure(load.finish(), load.threads(), 1);

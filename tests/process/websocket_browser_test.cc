@@ -19,24 +19,15 @@
 namespace hearth::test {
 namespace {
 
-std::string absolute(const std::string& relative) {
-  char* p = realpath(relative.c_str(), nullptr);
-  std::string out = p != nullptr ? p : relative;
-  free(p);
-  return out;
-}
-
 TEST(WebSocketBrowser, DemoPageShowsJsonAndWebSocketRoundTrips) {
   ServerProcess server;
-  std::string site = absolute("site");
+  std::string site = absolute_path("site");
   server.config()["root"] = site;
   server.config()["mounts"] = {{"/public/", site + "/public"}};
   ASSERT_TRUE(server.start()) << server.error_log();
 
-  std::string dir = __FILE__;
-  dir = dir.substr(0, dir.find_last_of('/') + 1);
   std::string out;
-  int status = run_command("timeout -k 5 60 /usr/bin/python3 " + dir + "browser_page.py " +
+  int status = run_command("timeout -k 5 60 /usr/bin/python3 " + process_test_dir() + "browser_page.py " +
                            std::to_string(server.port()) + " 2>&1", &out);
   EXPECT_EQ(status, 0) << out << server.error_log();
   EXPECT_NE(out.find("PASS browser"), std::string::npos) << out;

@@ -234,12 +234,38 @@ int run_command(const std::string& cmd, std::string* out) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-int run_websocket_client(const std::vector<std::string>& args, std::string* out) {
+std::string process_test_dir() {
   std::string dir = __FILE__;  // tests/support/process_tools.cc
-  dir = dir.substr(0, dir.find_last_of('/') + 1) + "../process/";
-  std::string cmd = "timeout 90 /usr/bin/python3 " + dir + "websocket_client.py";
+  return dir.substr(0, dir.find_last_of('/') + 1) + "../process/";
+}
+
+std::string absolute_path(const std::string& relative) {
+  char* p = realpath(relative.c_str(), nullptr);
+  std::string out = p != nullptr ? p : relative;
+  free(p);
+  return out;
+}
+
+int run_websocket_client(const std::vector<std::string>& args, std::string* out) {
+  std::string cmd = "timeout 90 /usr/bin/python3 " + process_test_dir() + "websocket_client.py";
   for (const std::string& a : args) cmd += " " + a;
   return run_command(cmd + " 2>&1", out);
 }
+
+std::vector<int> wait_for_one_replacement(int port, const std::vector<int>& before) {
+  std::vector<int> now;
+  bool ok = eventually(10000, [&] {
+    now = status_pids(fetch_status(port));
+    if (now.size() != before.size()) return false;
+    int changed = 0;
+    for (size_t i = 0; i < now.size(); i++) {
+      if (now[i] == 0) return false;
+      if (now[i] != before[i]) changed++;
+    }
+    return changed == 1;
+  });
+  return ok ? now : std::vector<int>{};
+}
+
 
 }  // namespace hearth::test

@@ -26,6 +26,12 @@ std::vector<pid_t> children_of(pid_t pid);
 
 // Runs a shell command; returns its exit status (-1 if it did not exit), output in *out.
 int run_command(const std::string& cmd, std::string* out);
+// tests/process/, with a trailing slash: where the Python clients are.
+std::string process_test_dir();
+// `relative` (to the current folder, the repo's root in `make test`) made
+// absolute; unchanged when it does not exist.
+std::string absolute_path(const std::string& relative);
+
 // Runs tests/process/websocket_client.py (a real WebSocket client, Python
 // `websockets`) with `args`, bounded to 90 s; output in *out.
 int run_websocket_client(const std::vector<std::string>& args, std::string* out);
@@ -85,6 +91,9 @@ long resident_kb(pid_t pid);
 nlohmann::json fetch_status(int port);
 // The workers' pids from a /status document, in slot order (0 = none yet).
 std::vector<int> status_pids(const nlohmann::json& status);
+// Waits until exactly one of `before` (a /status pid list) was replaced by a
+// new pid; returns the new list (empty on timeout).
+std::vector<int> wait_for_one_replacement(int port, const std::vector<int>& before);
 // Waits until /status lists `count` workers, each with a pid, none of them
 // in `not_in`; returns their pids (empty on timeout).
 std::vector<int> wait_for_workers(int port, size_t count, const std::vector<int>& not_in = {},

@@ -57,7 +57,7 @@ void Connection::publish_handover_state() {
   if (handover_entry_ < 0) return;
   HandoverState state = handover_state();
   if (state != HandoverState::kWaiting) forget_replay();  // answered, or given up
-  if (handover_entry_ >= 0) worker_->handover_table()->set(handover_entry_, state);
+  worker_->handover_table()->set(handover_entry_, state);
 }
 
 // A byte of an answer is on its way: the request can no longer be served
