@@ -36,8 +36,10 @@
 #                               bench/callgrind_report.py report --manifest DIR/manifest.json)
 #   CALLGRIND_TIMEOUT=1800      seconds the requests of one step may take
 #
-# About a minute with the defaults (callgrind runs hearth ~50x slower than
-# native; N requests take seconds). Installs valgrind with apt-get when it is
+# About a minute with the defaults, 2-4 with CALLGRIND_DHAT=1 (callgrind runs
+# hearth ~50x slower than native; N requests take seconds). Counts repeat to
+# ~0.1% pipelined; keep-alive's event-loop share moves by ~1% from run to run
+# (how many connections one epoll_wait returns). Installs valgrind with apt-get when it is
 # missing. Everything runs on 127.0.0.1; temp files live in a mktemp folder
 # that goes at exit; the one process it runs at a time (valgrind) is stopped
 # by PID.
@@ -73,6 +75,25 @@ command -v python3 >/dev/null || die "python3 is needed"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/hearth-callgrind.XXXXXX")
 VG_PID=
+STEP_PID=
+# step CMD...: runs CMD in the background and waits for it, so that a signal
+# to this script is handled at once (bash runs traps only between commands)
+# and the step is stopped by PID with everything else.
+step() {
+  "$@" &
+  STEP_PID=$!
+  local rc=0
+  wait "$STEP_PID" || rc=$?
+  STEP_PID=
+  return "$rc"
+}
+stop_step() {
+  if [ -n "$STEP_PID" ]; then
+    kill -TERM "$STEP_PID" 2>/dev/null || true
+    wait "$STEP_PID" 2>/dev/null || true
+    STEP_PID=
+  fi
+}
 # stop_hearth: SIGTERM (a graceful stop), SIGKILL after 30 s; valgrind then writes its totals.
 stop_hearth() {
   if [ -n "$VG_PID" ] && kill -0 "$VG_PID" 2>/dev/null; then
@@ -83,7 +104,7 @@ stop_hearth() {
   [ -z "$VG_PID" ] || wait "$VG_PID" 2>/dev/null || true
   VG_PID=
 }
-trap 'stop_hearth; rm -rf "$TMP"' EXIT
+trap 'stop_step; stop_hearth; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
 timeout 120 python3 "$HERE/gen_docroot.py" "$TMP/docroot" >/dev/null
@@ -106,15 +127,15 @@ start_hearth() {
   die "hearth did not listen on 127.0.0.1:$PORT within 120 s"
 }
 
-# Allocations are charged to their callers: 16 frames of context for the
+# Allocations are charged to their callers: 24 frames of context for the
 # allocator's entry points only. --collect-systime adds a syscall count.
 SEP=()
-for f in malloc calloc realloc posix_memalign aligned_alloc memalign; do SEP+=("--separate-callers16=$f"); done
+for f in malloc calloc realloc posix_memalign aligned_alloc memalign; do SEP+=("--separate-callers24=$f"); done
 start_hearth --tool=callgrind --collect-systime=yes "${SEP[@]}" --callgrind-out-file="$TMP/cg/cg.out.%p"
 echo "hearth under callgrind: pid $VG_PID, 127.0.0.1:$PORT ($HEARTH)" >&2
 
 # shellcheck disable=SC2086
-timeout "$TIMEOUT" python3 "$HERE/callgrind_report.py" drive --port "$PORT" --pid "$VG_PID" --out-dir "$TMP/cg" \
+step timeout "$TIMEOUT" python3 "$HERE/callgrind_report.py" drive --port "$PORT" --pid "$VG_PID" --out-dir "$TMP/cg" \
   --manifest "$TMP/cg/manifest.json" --binary "$HEARTH" --static-file "$TMP/docroot/public/small.txt" \
   --cases $CASES --modes $MODES --n "$N" --warmup "$WARMUP" --depth "$DEPTH" --conns "$CONNS"
 stop_hearth
@@ -129,7 +150,7 @@ if [ -n "$DHAT" ]; then
     for m in $MODES; do
       for total in "$WARMUP" $((WARMUP + N)); do
         start_hearth --tool=dhat --dhat-out-file=/dev/null
-        timeout "$TIMEOUT" python3 "$HERE/callgrind_report.py" load --port "$PORT" --case "$c" --mode "$m" \
+        step timeout "$TIMEOUT" python3 "$HERE/callgrind_report.py" load --port "$PORT" --case "$c" --mode "$m" \
           --total "$total" --depth "$DEPTH" --conns "$CONNS" --static-file "$TMP/docroot/public/small.txt"
         stop_hearth
         # "==PID== Total:     5,278,186 bytes in 49,505 blocks"

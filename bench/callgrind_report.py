@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Instructions and heap allocations per request, from callgrind (bench/callgrind.sh).
 
-Two steps, both run by bench/callgrind.sh:
+Subcommands, all run by bench/callgrind.sh:
 
   drive   talks to a hearth running under `valgrind --tool=callgrind`: per case
           and mode, opens its connections, checks one answer, sends WARMUP
@@ -12,7 +12,15 @@ Two steps, both run by bench/callgrind.sh:
           instructions/request, allocations/request, syscalls/request, the
           cost by group (ours, llhttp, nlohmann, std, libc, libuv, ...), the
           top functions by inclusive and by self cost, and where the
-          allocations come from.
+          allocations come from; a table by stage (parse, file lookup,
+          router, handler, gzip filter, head, socket) across the cases.
+          --dhat adds DHAT's blocks and bytes per request.
+  load    one checked request, then exactly --total more (the DHAT runs).
+  relocate  points a kept manifest at the dumps beside it.
+
+Ir counts the hearth process's user-space instructions only: the kernel's
+work (the syscalls) is not in it. Under valgrind the vDSO is off, so clock
+reads are syscalls there; they are counted apart ("clock reads").
 
 The client is plain Python, not under valgrind; the server under callgrind is
 ~50x slower than it, so it is never the limit (and callgrind counts
@@ -23,7 +31,7 @@ instructions, not time). Modes:
 
 Allocations are calls to malloc, calloc, realloc, posix_memalign,
 aligned_alloc and memalign (operator new calls malloc) from outside the
-allocator; callgrind runs with --separate-callers16=malloc (etc.), so each
+allocator; callgrind runs with --separate-callers24=malloc (etc.), so each
 malloc context names its callers, and an allocation is charged to the first
 of them that is ours (not std::, nlohmann::, fmt::, the allocator).
 """
@@ -370,6 +378,9 @@ def is_clock(fn):
     return base_name(fn).split("@", 1)[0] in CLOCK_FNS
 
 
+# The callers callgrind keeps per allocator context (--separate-callersN in callgrind.sh).
+CONTEXT_DEPTH = 24
+
 ALLOC_FNS = {"malloc", "calloc", "realloc", "posix_memalign", "aligned_alloc", "memalign", "valloc"}
 FREE_FNS = {"free", "cfree"}
 MALLOC_INTERNALS = {"malloc", "free", "calloc", "realloc", "cfree", "posix_memalign", "aligned_alloc",
@@ -564,6 +575,7 @@ class Stats:
         self.allocs = 0
         self.frees = 0
         self.alloc_sites = defaultdict(int)   # (ours, via) -> count
+        self.alloc_incl = defaultdict(int)    # base function -> allocations below it (within the context depth)
         for (caller, callee), (count, ir) in prof.edges.items():
             cb, eb = base_name(caller), base_name(callee)
             if cb == eb:
@@ -573,6 +585,8 @@ class Stats:
             if eb in ALLOC_FNS and cb not in ALLOC_FNS:
                 self.allocs += count
                 self.alloc_sites[self._site(callee)] += count
+                for fr in {base_name(f) for f in context_of(callee)}:
+                    self.alloc_incl[fr] += count
             elif eb in FREE_FNS and cb not in FREE_FNS:
                 self.frees += count
 
@@ -588,13 +602,42 @@ class Stats:
                 return short_name(fr, 70), via or "operator new / malloc itself"
             if via is None and not fr.startswith("operator new") and base_name(fr) not in ALLOC_FNS:
                 via = short_name(fr, 60)
-        return "(no caller of ours within 16 frames)", via or short_name(chain[-1], 60)
+        return f"(no caller of ours within {CONTEXT_DEPTH} frames)", via or short_name(chain[-1], 60)
 
     def per_req(self, v):
         return v / self.n
 
 
 # ---------------------------------------------------------------- output
+
+# The stages of a request, each one function that does not call another of
+# the list: a breakdown to compare before and after a change.
+STAGES = [
+    ("read the head (RequestParser::feed)", "hearth::RequestParser::feed(char const*, unsigned long)"),
+    ("hand the request over (RequestParser::take_request)", "hearth::RequestParser::take_request(hearth::Request*)"),
+    ("normalize the path (normalize_path)", "hearth::normalize_path("),
+    ("look for a file (StaticFiles::serve)", "hearth::StaticFiles::serve("),
+    ("match a route (Router::match)", "hearth::Router::match("),
+    ("run the handler (run_app_code)", "hearth::(anonymous namespace)::run_app_code("),
+    ("gzip filter (GzipFilter::apply)", "hearth::GzipFilter::apply("),
+    ("serialize and queue (write_response)", "hearth::write_response("),
+    ("write to the socket (OutputQueue::flush)", "hearth::OutputQueue::flush("),
+]
+
+
+def stage_costs(s):
+    """[(label, Ir, allocs)] per stage, then the rest of the request."""
+    out, ir_sum, al_sum = [], 0, 0
+    for label, prefix in STAGES:
+        fns = [b for b in s.incl if b.startswith(prefix) and s.calls[b]]
+        b = max(fns, key=lambda f: s.incl[f]) if fns else None
+        ir, al = (s.incl[b], s.alloc_incl[b]) if b else (0, 0)
+        out.append((label, ir, al))
+        ir_sum += ir
+        al_sum += al
+    out.append(("the rest: event loop, libuv, connection bookkeeping", s.prof.total_ir - ir_sum, s.allocs - al_sum))
+    return out
+
 
 def fmt_int(v):
     return f"{v:,.0f}"
@@ -668,6 +711,21 @@ def cmd_report(a):
           "minus one that served WARMUP, over N (a separate check of allocs/req, which callgrind counts).")
     w("")
 
+    for mode in MODES:
+        runs = [(r, s) for r, s in stats if r["mode"] == mode]
+        if not runs:
+            continue
+        w(f"### By stage, {mode}: Ir/req (allocs/req), inclusive\n")
+        per_case = [stage_costs(s) for _, s in runs]
+        rows = []
+        for i, (label, _, _) in enumerate(per_case[0]):
+            rows.append([label] + [f"{fmt_int(s.per_req(pc[i][1]))} ({fmt_f(s.per_req(pc[i][2]), 1)})"
+                                   for (_, s), pc in zip(runs, per_case)])
+        rows.append(["**total**"] + [f"**{fmt_int(s.per_req(s.prof.total_ir))}** ({fmt_f(s.per_req(s.allocs), 1)})"
+                                     for _, s in runs])
+        w(table(["stage"] + [f"`{r['path']}`" for r, _ in runs], rows, ["l"] + ["r"] * len(runs)))
+        w("")
+
     for r, s in stats:
         total = s.prof.total_ir
         w(f"## `{r['path']}`, {r['mode']} ({r['conns']} conn × {r['depth']} in flight)\n")
@@ -675,6 +733,12 @@ def cmd_report(a):
           f"({fmt_f(s.per_req(s.frees))} frees), {fmt_f(s.per_req(s.syscalls))} syscalls/req "
           f"(+ {fmt_f(s.per_req(s.clock_calls))} clock reads, syscalls under valgrind only) "
           f"({r['n']:,} requests, {r['seconds']} s under callgrind)\n")
+
+        rows = [[fmt_int(s.per_req(ir)), f"{100 * ir / total:.0f}%", fmt_f(s.per_req(al)), label]
+                for label, ir, al in stage_costs(s)]
+        w("By stage (inclusive):\n")
+        w(table(["Ir/req", "%", "allocs/req", "stage"], rows))
+        w("")
 
         groups = defaultdict(int)
         for b, v in s.self_ir.items():
@@ -689,9 +753,9 @@ def cmd_report(a):
         ours = [b for b in s.incl if group_of(s.prof, b, binary_base) == "ours (hearth)" and s.calls[b]]
         ours.sort(key=lambda b: -s.incl[b])
         rows = [[fmt_int(s.per_req(s.incl[b])), f"{100 * s.incl[b] / total:.0f}%", fmt_int(s.per_req(s.self_ir[b])),
-                 fmt_f(s.per_req(s.calls[b])), short_name(b)] for b in ours[:top]]
+                 fmt_f(s.per_req(s.calls[b])), fmt_f(s.per_req(s.alloc_incl[b])), short_name(b)] for b in ours[:top]]
         w(f"Top {top} of our functions by inclusive cost:\n")
-        w(table(["incl Ir/req", "%", "self Ir/req", "calls/req", "function"], rows))
+        w(table(["incl Ir/req", "%", "self Ir/req", "calls/req", "allocs/req (incl)", "function"], rows))
         w("")
 
         allf = sorted(s.self_ir, key=lambda b: -s.self_ir[b])
