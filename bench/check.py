@@ -2,13 +2,17 @@
 """Checks one benchmark case on one server before it is timed, so a fast
 wrong answer cannot win: two requests on one keep-alive connection, each must
 give status 200, the expected Content-Encoding, and the expected body (the
-docroot file, byte for byte after decoding; or a JSON object with "message").
+docroot file, byte for byte after decoding; a JSON object with "message"; or
+an app's exact answer).
 
 Usage: check.py [--cafile=PEM] URL ENCODING EXPECT [HEADER ...]
   URL       http:// or https:// (TLS 1.3 required; the certificate checked
             against --cafile, else not checked)
   ENCODING  gzip | identity
-  EXPECT    a file path, or "json"
+  EXPECT    a file path; "json" (an object with "message"); "json=DOC" (the
+            JSON document DOC, whitespace aside, with Content-Type
+            application/json); or "text=BODY" (exactly BODY, with Content-Type
+            text/plain)
   HEADER    "Name: value", sent as given (e.g. "Accept-Encoding: gzip")
 Exit 0 and prints "ok", or exit 1 and prints why.
 """
@@ -39,6 +43,23 @@ def verify(resp, body, encoding, expect):
             body = gzip.decompress(body)
         except OSError as e:
             return f"body is not gzip: {e}"
+    content_type = (resp.getheader("Content-Type") or "").split(";")[0].strip().lower()
+    if expect.startswith("text="):
+        if content_type != "text/plain":
+            return f"Content-Type {content_type or '(none)'}, wanted text/plain"
+        if body != expect[len("text="):].encode():
+            return f"body {body[:80]!r}, wanted {expect[len('text='):]!r}"
+        return None
+    if expect.startswith("json="):
+        if content_type != "application/json":
+            return f"Content-Type {content_type or '(none)'}, wanted application/json"
+        try:
+            doc = json.loads(body)
+        except ValueError as e:
+            return f"body is not JSON: {e}"
+        if doc != json.loads(expect[len("json="):]):
+            return f"body {body[:80]!r}, wanted {expect[len('json='):]}"
+        return None
     if expect == "json":
         try:
             doc = json.loads(body)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# `make bench`: hearth against nginx (as the seed configured it), the seed's
-# Go net/http server and a node `ws` echo server, on 127.0.0.1 only.
+# `make bench`: hearth against nginx (as the seed configured it), h2o and
+# lighttpd (static files only, configured like that nginx), the seed's Go
+# net/http server and a node `ws` echo server, on 127.0.0.1 only.
 #
-# Installs what is missing (Debian: nginx wrk golang-go nodejs npm g++
-# nghttp2-client openssl; npm: ws into bench/node_modules), writes a
+# Installs what is missing (Debian: nginx h2o lighttpd wrk golang-go nodejs
+# npm g++ nghttp2-client openssl; npm: ws into bench/node_modules), writes a
 # deterministic docroot into a temp folder, starts every server itself,
 # checks each answer before timing it, runs wrk (or, for WebSocket,
 # bench/ws_load.cc; for new TLS connections, h2load) per case and server, and
@@ -16,6 +17,15 @@
 # messages and show inflated CPU per message; the C++ one drives ~100k on one
 # core (busy-polling when pinned to its own). ws_load.js still does the
 # answer checks, an implementation independent of the one timed.
+#
+# h2o (bench/h2o.conf.template) and lighttpd (bench/lighttpd.conf.template)
+# serve the same docroot with the same worker count as nginx, access log off,
+# keep-alive, gzip level 1 for nginx's text types; they run the static cases
+# only (txt1k js64k css16k bin4m index, pipelined too), not the app ones.
+#
+# plaintext and jsonplain are TechEmpower's two tests on hearth's demo app
+# (/plaintext, /json/plain) and on the Go seed (the same routes), checked for
+# the exact body and Content-Type, over keep-alive and pipelined x16.
 #
 # The proxy case is /json of the Go server through a proxy: hearthd (hearth
 # without app routes, `upstream.servers` = the Go server) against nginx with
@@ -38,7 +48,7 @@
 # Environment (all optional):
 #   BENCH_SECONDS=3       seconds per timed run
 #   BENCH_REPS=3          repetitions (medians and min-max over these)
-#   BENCH_CASES="txt1k js64k css16k bin4m json index ws proxy tlsnew tls1k tls4m"
+#   BENCH_CASES="txt1k js64k css16k bin4m json plaintext jsonplain index ws proxy tlsnew tls1k tls4m"
 #                         ("tls" stands for "tlsnew tls1k tls4m"; with TLS cases
 #                         only, the plain servers, the Go build and the idle
 #                         and wait tests are skipped)
@@ -49,7 +59,7 @@
 #   BENCH_WAIT_CONNS=1000   connections on a handler that waits 50 ms (hearth
 #                           /demo/wait, Go time.Sleep); 0 = none
 #   BENCH_WARMUP=1        seconds of untimed load per case and server first; 0 = none
-#   BENCH_SERVERS="nginx go ws hearth"   which servers to start
+#   BENCH_SERVERS="nginx h2o lighttpd go ws hearth"   which servers to start
 #   HEARTH_BIN=build/hearth
 #   HEARTHD_BIN=build/hearthd   the proxy case's hearth (default: beside HEARTH_BIN)
 #   BENCH_HEARTH_ARGS     hearth's arguments instead of "-c CONFIG", with @PORT@,
@@ -64,7 +74,7 @@ PY=python3
 RUN_SECONDS=${BENCH_SECONDS:-3}
 REPS=${BENCH_REPS:-3}
 TLS_CASES="tlsnew tls1k tls4m"
-CASES=${BENCH_CASES:-txt1k js64k css16k bin4m json index ws proxy $TLS_CASES}
+CASES=${BENCH_CASES:-txt1k js64k css16k bin4m json plaintext jsonplain index ws proxy $TLS_CASES}
 CASES=$(sed -e "s/\(^\| \)tls\( \|$\)/\1$TLS_CASES\2/g" <<<" $CASES " | xargs)
 TLS_SUITE=TLS_AES_128_GCM_SHA256   # the one TLS 1.3 suite every client offers
 MODES=${BENCH_MODES:-pinned multi}
@@ -72,11 +82,12 @@ PIPELINE=${BENCH_PIPELINE:-16}
 IDLE_CONNS=${BENCH_IDLE_CONNS:-10000}
 WAIT_CONNS=${BENCH_WAIT_CONNS:-1000}
 WARMUP=${BENCH_WARMUP:-1}
-SERVERS=${BENCH_SERVERS:-nginx go ws hearth}
+SERVERS=${BENCH_SERVERS:-nginx h2o lighttpd go ws hearth}
 HEARTH=${HEARTH_BIN:-$REPO/build/hearth}
 HEARTHD=${HEARTHD_BIN:-$(dirname "$HEARTH")/hearthd}
 CONNECTIONS=64
-PIPELINED_CASES="txt1k js64k css16k index json"  # 4 MiB and WebSocket: not meaningful
+PIPELINED_CASES="txt1k js64k css16k index json plaintext jsonplain"  # 4 MiB and WebSocket: not meaningful
+STATIC_CASES="txt1k js64k css16k bin4m index"   # the ones h2o and lighttpd run (no app routes)
 OUT=$HERE/out
 
 log() { printf '[%3ds] %s\n' "$SECONDS" "$*" >&2; }
@@ -87,10 +98,14 @@ has() { [[ " $1 " == *" $2 "* ]]; }
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+H2O=$(command -v h2o || echo /usr/bin/h2o)
+LIGHTTPD=$(command -v lighttpd || echo /usr/sbin/lighttpd)
 
 install_missing() {
   local need=()
   [ -x "$NGINX" ] || need+=(nginx)
+  [ -x "$H2O" ] || need+=(h2o)
+  [ -x "$LIGHTTPD" ] || need+=(lighttpd)
   command -v wrk >/dev/null || need+=(wrk)
   command -v go >/dev/null || need+=(golang-go)
   command -v node >/dev/null || need+=(nodejs)
@@ -105,6 +120,8 @@ install_missing() {
     $SUDO apt-get update -qq
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
     NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+    H2O=$(command -v h2o || echo /usr/bin/h2o)
+    LIGHTTPD=$(command -v lighttpd || echo /usr/sbin/lighttpd)
   fi
   if has "$CASES" ws && [ ! -f "$HERE/node_modules/ws/package.json" ]; then
     log "bench: npm install ws into bench/node_modules"
@@ -242,6 +259,25 @@ nginx_conf() {
   echo "$conf"
 }
 
+# h2o_conf NAME PORT -> path: bench/h2o.conf.template filled in (the same
+# docroot and worker count as nginx; as root, it stays root as nginx's "user").
+h2o_conf() {
+  local name=$1 port=$2 conf="$TMP/h2o-$1.conf" user_line=""
+  [ "$(id -u)" = 0 ] && user_line="user: $(id -un)"
+  sed -e "s|@USER_LINE@|$user_line|" -e "s|@WORKERS@|$WORKERS|" -e "s|@TMP@|$TMP|g" \
+      -e "s|@NAME@|$name|g" -e "s|@PORT@|$port|" -e "s|@DOCROOT@|$DOCROOT|" \
+      "$HERE/h2o.conf.template" >"$conf"
+  echo "$conf"
+}
+
+# lighttpd_conf NAME PORT -> path: bench/lighttpd.conf.template filled in.
+lighttpd_conf() {
+  local name=$1 port=$2 conf="$TMP/lighttpd-$1.conf"
+  sed -e "s|@WORKERS@|$WORKERS|" -e "s|@TMP@|$TMP|g" -e "s|@NAME@|$name|g" -e "s|@PORT@|$port|" \
+      -e "s|@DOCROOT@|$DOCROOT|" "$HERE/lighttpd.conf.template" >"$conf"
+  echo "$conf"
+}
+
 start_hearth() {
   local port conf="$TMP/hearth.json"
   if [ ! -x "$HEARTH" ]; then
@@ -325,6 +361,8 @@ declare -A CASE_SPEC=(
   [css16k]="/public/style.css|gzip|public/style.css|Accept-Encoding: gzip"
   [bin4m]="/public/blob.bin|identity|public/blob.bin|Accept-Encoding: gzip"
   [json]="/json|identity|json|"
+  [plaintext]="/plaintext|identity|text=Hello, World!|"
+  [jsonplain]="/json/plain|identity|json={\"message\":\"Hello, World!\"}|"
   [proxy]="/json|identity|json|"
   [index]="/|identity|index.html|"
   [tlsnew]="/public/small.txt|identity|public/small.txt|"
@@ -335,6 +373,7 @@ declare -A CASE_SPEC=(
 is_tls() { [[ $1 == tls* ]]; }
 tls_wanted() { local c; for c in $CASES; do is_tls "$c" && return 0; done; return 1; }
 plain_wanted() { local c; for c in $CASES; do is_tls "$c" || return 0; done; return 1; }
+static_wanted() { local c; for c in $CASES; do has "$STATIC_CASES" "$c" && return 0; done; return 1; }
 
 # The process behind SERVER in CASE (its PID and PORT entry): the proxy
 # case's and the TLS cases' hearth and nginx are instances of their own.
@@ -348,17 +387,21 @@ server_key() {
   fi
 }
 
-servers_for() {  # servers_for CASE PIPELINED(0|1)
-  local c=$1 piped=$2 list
-  case $c in
-    ws) list="hearth ws" ;;
-    json) list="hearth nginx go" ;;
-    proxy) list="hearth nginx go" ;;
-    tls*) list="hearth nginx" ;;
-    *) list="hearth nginx"; [ "$piped" = 1 ] && list="hearth nginx nginx-nosendfile" ;;
+# The servers a case runs on (static files: every static server; app routes:
+# hearth and Go, and for json nginx -> Go), whether or not they passed.
+case_servers() {  # case_servers CASE PIPELINED(0|1)
+  case $1 in
+    ws) echo "hearth ws" ;;
+    json|proxy) echo "hearth nginx go" ;;
+    plaintext|jsonplain) echo "hearth go" ;;
+    tls*) echo "hearth nginx" ;;
+    *) if [ "$2" = 1 ]; then echo "hearth nginx nginx-nosendfile h2o lighttpd"; else echo "hearth nginx h2o lighttpd"; fi ;;
   esac
-  local s out=""
-  for s in $list; do [ -n "${OK[$c/$s]:-}" ] && out+="$s "; done
+}
+
+servers_for() {  # servers_for CASE PIPELINED(0|1): those that passed their check
+  local c=$1 piped=$2 s out=""
+  for s in $(case_servers "$c" "$piped"); do [ -n "${OK[$c/$s]:-}" ] && out+="$s "; done
   echo "$out"
 }
 
@@ -378,17 +421,12 @@ declare -A OK   # "case/server" -> 1 when its answer checked out
 check_all() {
   local c s k spec path enc expect header
   for c in $CASES; do
-    for s in hearth nginx nginx-nosendfile go ws; do
+    for s in $(case_servers "$c" 1); do
       k=$(server_key "$c" "$s")
       [ -n "${PID[$k]:-}" ] || continue
       case "$c/$s" in
-        tls*/hearth|tls*/nginx) ;;
-        tls*/*) continue ;;
         ws/hearth) path=/socket ;;
         ws/ws) path=/ ;;
-        ws/*|*/ws) continue ;;
-        proxy/nginx-nosendfile) continue ;;
-        */go) [ "$c" = json ] || [ "$c" = proxy ] || continue ;;
       esac
       local why
       if [ "$c" = ws ]; then
@@ -402,7 +440,7 @@ check_all() {
       else
         spec=${CASE_SPEC[$c]}
         IFS='|' read -r path enc expect header <<<"$spec"
-        [ "$expect" = json ] || expect="$DOCROOT/$expect"
+        [[ $expect == json || $expect == json=* || $expect == text=* ]] || expect="$DOCROOT/$expect"
         local url="http://127.0.0.1:${PORT[$k]}$path" ca=()
         is_tls "$c" && url="https://127.0.0.1:${PORT[$k]}$path" ca=("--cafile=$TLS_DIR/site.pem")
         why=$(timeout 20 "$PY" "$HERE/check.py" "${ca[@]}" "$url" "$enc" "$expect" \
@@ -603,9 +641,12 @@ run_reps() {
 # ------------------------------------------------------------------- memory
 record_rss() {
   local s
-  for s in hearth nginx nginx-nosendfile go ws hearth-proxy nginx-keepalive hearth-tls nginx-tls; do
+  for s in hearth nginx nginx-nosendfile h2o lighttpd go ws hearth-proxy nginx-keepalive hearth-tls nginx-tls; do
     [ -n "${PID[$s]:-}" ] || continue
     "$PY" "$HERE/procstat.py" mem "${PID[$s]}" | while read -r pid ppid hwm rss; do
+      # h2o's workers are threads of its one process; its child is the
+      # crash handler (a perl script waiting for a backtrace), not a worker.
+      [ "$s" = h2o ] && [ "$pid" != "${PID[$s]}" ] && continue
       printf 'rss\t%s\t%s\t%s\t%s\t%s\t%s\n' "$MODE" "$s" "$pid" "$([ "$pid" = "${PID[$s]}" ] && echo root || echo child)" \
         "$hwm" "$rss" >>"$RESULTS"
     done
@@ -695,6 +736,20 @@ run_mode() {
     start_nginx nginx nginx on
     if [ "$MODE" = pinned ] && [ "$PIPELINE" -gt 1 ]; then start_nginx nginx-nosendfile nosendfile off; fi
   fi
+  if static_wanted && has "$SERVERS" h2o; then
+    local hport
+    hport=$(free_port)
+    start_or_note h2o "$hport" "$H2O" -c "$(h2o_conf h2o "$hport")" || true
+  fi
+  if static_wanted && has "$SERVERS" lighttpd; then
+    local lport
+    lport=$(free_port)
+    # In a process group of its own (same PID, exec'd): with workers,
+    # lighttpd's master stops them with kill(0, SIGTERM), its whole group,
+    # which would otherwise be this script and whatever started it.
+    start_or_note lighttpd "$lport" "$PY" -c 'import os, sys; os.setpgid(0, 0); os.execvp(sys.argv[1], sys.argv[1:])' \
+      "$LIGHTTPD" -D -f "$(lighttpd_conf lighttpd "$lport")" || true
+  fi
   if has "$SERVERS" ws && has "$CASES" ws; then
     local wport
     wport=$(free_port)
@@ -739,7 +794,7 @@ machine_info() {
     echo "cpu: $(lscpu | sed -n 's/^Model name: *//p' | head -n1), $(nproc) cores"
     echo "memory: $(free -g | awk '/^Mem:/ {print $2}') GiB; kernel $(uname -r)"
     echo "hearth: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-    echo "nginx: $("$NGINX" -v 2>&1 | sed 's/.*version: //'); $(go version | cut -d' ' -f3); node $(node --version); $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2); g++ $(g++ -dumpfullversion)"
+    echo "nginx: $("$NGINX" -v 2>&1 | sed 's/.*version: //'); $("$H2O" --version 2>&1 | head -n1 | sed 's/ version /\//'); $("$LIGHTTPD" -v 2>&1 | head -n1 | cut -d' ' -f1); $(go version | cut -d' ' -f3); node $(node --version); $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2); g++ $(g++ -dumpfullversion)"
     echo "settings: ${RUN_SECONDS}s x ${REPS} reps, $CONNECTIONS connections, pipelining $PIPELINE"
     if tls_wanted; then
       echo "tls: $(h2load --version 2>&1 | head -n1), $(openssl version | cut -d' ' -f1-2); certificate ECDSA P-256 (openssl req, made for this run); TLS 1.3, clients offer $TLS_SUITE only"

@@ -4,6 +4,8 @@
 //	/          -> http.ServeFile(ROOT/index.html)
 //	/public/   -> http.StripPrefix("/public/", http.FileServer(http.Dir(ROOT/public)))
 //	/json      -> encoding/json {"message","pid","worker","time"}
+//	/plaintext -> "Hello, World!" (text/plain; hearth's demo /plaintext)
+//	/json/plain -> encoding/json {"message":"Hello, World!"} (hearth's /json/plain)
 //	/wait?ms=N -> time.Sleep(N ms), then {"waited_ms":N} (hearth's /demo/wait)
 //
 // Usage: seed_server -addr 127.0.0.1:8080 -root DIR
@@ -20,6 +22,10 @@ import (
 	"strconv"
 	"time"
 )
+
+type message struct {
+	Message string `json:"message"`
+}
 
 type greeting struct {
 	Message string `json:"message"`
@@ -53,6 +59,17 @@ func main() {
 			Worker:  0,
 			Time:    time.Now().UTC().Format(time.RFC3339Nano),
 		})
+	})
+	// TechEmpower's plaintext and JSON tests, as hearth's demo has them (the
+	// JSON encoded per request, with the newline hearth's res.json adds).
+	hello := []byte("Hello, World!")
+	mux.HandleFunc("/plaintext", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write(hello)
+	})
+	mux.HandleFunc("/json/plain", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(message{Message: "Hello, World!"})
 	})
 	mux.HandleFunc("/wait", func(w http.ResponseWriter, r *http.Request) {
 		ms, err := strconv.Atoi(r.URL.Query().Get("ms"))

@@ -28,6 +28,8 @@ CASES = [
     ("css16k", "16 KiB CSS, gzip on the fly"),
     ("bin4m", "4 MiB incompressible"),
     ("json", "/json"),
+    ("plaintext", "/plaintext"),
+    ("jsonplain", "/json/plain"),
     ("index", "/ (index.html)"),
     ("ws", "WebSocket echo, 64 B"),
     ("proxy", "/json of Go, proxied"),
@@ -35,11 +37,13 @@ CASES = [
     ("tls1k", "TLS: 1 KiB text, keep-alive"),
     ("tls4m", "TLS: 4 MiB incompressible, keep-alive"),
 ]
-SERVER_ORDER = ["hearth", "nginx", "nginx-nosendfile", "go", "ws"]
+SERVER_ORDER = ["hearth", "nginx", "nginx-nosendfile", "h2o", "lighttpd", "go", "ws"]
 SERVER_LABEL = {
     "hearth": "hearth",
     "nginx": "nginx",
     "nginx-nosendfile": "nginx, sendfile+tcp_nopush off",
+    "h2o": "h2o",
+    "lighttpd": "lighttpd",
     "go": "Go net/http",
     "ws": "node ws",
     "hearth-proxy": "hearthd (proxy case)",
