@@ -17,12 +17,12 @@ StaticCompression::Choice StaticCompression::choose(const Request& req, const st
   Choice c;
   Siblings siblings;
   if (config_.precompressed && (file != nullptr || config_.precompressed_always))
-    siblings = find_siblings(path, file, open);
+    siblings = find_siblings(path, file, open, &sibling_name_);
   const std::string* accept = req.headers.find("Accept-Encoding");
   if (file == nullptr) {
     c.encoding = choose_sibling_for_absent_file(accept, siblings.available());
   } else {
-    bool compressible = config_.on_the_fly && filter_.compressible(content_type);
+    bool compressible = config_.on_the_fly && this->compressible(content_type);
     EncodingSet offer = siblings.available();
     if (compressible && file->size >= config_.min_length) offer.add(Encoding::kGzip);
     c.encoding = chooser_.choose(accept, offer);
@@ -38,6 +38,15 @@ StaticCompression::Choice StaticCompression::choose(const Request& req, const st
     c.kind = Choice::Kind::kOnTheFly;
   }
   return c;
+}
+
+bool StaticCompression::compressible(const std::string& content_type) const {
+  if (!has_last_type_ || content_type != last_type_) {
+    last_type_compressible_ = filter_.compressible(content_type);
+    last_type_ = content_type;
+    has_last_type_ = true;
+  }
+  return last_type_compressible_;
 }
 
 std::shared_ptr<const CompressionCache::Entry> StaticCompression::compress(const OpenFile& file,

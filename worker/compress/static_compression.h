@@ -62,6 +62,10 @@ class StaticCompression {
   bool serve_on_the_fly(const Request& req, const std::shared_ptr<const OpenFile>& file,
                         const std::string& content_type, Response* res);
 
+  // Whether siblings stand in for an absent FILE (gzip.precompressed_always).
+  // When not, choose() for an absent FILE always answers "not found".
+  bool siblings_stand_in() const { return config_.precompressed && config_.precompressed_always; }
+
   // Finishes a response sent for `choice`: Vary, and for a sibling's bytes
   // (200, 206) the Content-Encoding.
   static void label(const Choice& choice, Response* res);
@@ -72,10 +76,20 @@ class StaticCompression {
   // Compresses the file's version now and caches it with `etag` (after a miss).
   std::shared_ptr<const CompressionCache::Entry> compress(const OpenFile& file, const std::string& etag);
 
+  // gzip.types matches `content_type`, remembered for the last type asked:
+  // files in a row are mostly of one type, and matching costs more than
+  // comparing the type with the last one.
+  bool compressible(const std::string& content_type) const;
+
   GzipConfig config_;
   GzipFilter filter_;  // for its type rules
   CompressionCache cache_;
-  mutable EncodingChooser chooser_;  // a memo: choose() stays logically const
+  // Memos and scratch space: choose() stays logically const.
+  mutable EncodingChooser chooser_;
+  mutable std::string last_type_;
+  mutable bool last_type_compressible_ = false;
+  mutable bool has_last_type_ = false;
+  mutable std::string sibling_name_;  // for find_siblings, kept to allocate once
 };
 
 }  // namespace hearth

@@ -4,23 +4,29 @@
 
 namespace hearth {
 
+static bool is_normal_already(std::string_view path);
 static int hex_value(char c);
 static bool percent_decode(std::string_view raw, std::string* out);
 static bool resolve_dot_segments(std::string* path);
 
 bool normalize_path(std::string_view raw_path, std::string* out) {
   if (raw_path.empty() || raw_path[0] != '/') return false;
+  if (is_normal_already(raw_path)) {  // most paths: one scan and one copy
+    out->assign(raw_path.data(), raw_path.size());
+    return true;
+  }
   return percent_decode(raw_path, out) && resolve_dot_segments(out);
 }
 
+// Looks only at the dots (memchr): most paths have none or one, and every
+// request asks.
 bool has_hidden_segment(std::string_view path) {
   constexpr std::string_view kWellKnown = "/.well-known";
-  if (path.substr(0, kWellKnown.size()) == kWellKnown &&
-      (path.size() == kWellKnown.size() || path[kWellKnown.size()] == '/')) {
-    path.remove_prefix(kWellKnown.size());
-  }
-  for (size_t i = 0; i + 1 < path.size(); i++) {
-    if (path[i] == '/' && path[i + 1] == '.') return true;
+  for (size_t dot = path.find('.'); dot != std::string_view::npos; dot = path.find('.', dot + 1)) {
+    if (dot == 0 || path[dot - 1] != '/') continue;
+    bool well_known = dot == 1 && path.substr(0, kWellKnown.size()) == kWellKnown &&
+                      (path.size() == kWellKnown.size() || path[kWellKnown.size()] == '/');
+    if (!well_known) return true;
   }
   return false;
 }
@@ -42,6 +48,19 @@ std::string encode_path(std::string_view path) {
     out.push_back(kHex[u & 0xf]);
   }
   return out;
+}
+
+// True when decoding and resolving would give `path` back unchanged: no
+// escape, no NUL (refused, by the long way), and no segment that is empty,
+// "." or ".." - each of those follows a '/' with '/' or '.'. A trailing slash
+// is kept either way. Segments merely starting with '.' take the long way too.
+static bool is_normal_already(std::string_view path) {
+  for (size_t i = 0; i < path.size(); i++) {
+    char c = path[i];
+    if (c == '%' || c == '\0') return false;
+    if (c == '/' && i + 1 < path.size() && (path[i + 1] == '/' || path[i + 1] == '.')) return false;
+  }
+  return true;
 }
 
 static int hex_value(char c) {

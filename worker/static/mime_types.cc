@@ -121,6 +121,13 @@ class Tokenizer {
   int line_ = 1;
 };
 
+// FNV-1a: extensions are a few bytes, so a simple hash is the fast one.
+size_t hash_extension(std::string_view ext) {
+  uint32_t h = 2166136261u;
+  for (char c : ext) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  return h;
+}
+
 std::string quoted(std::string_view token) {
   return token.empty() ? "end of file" : "\"" + std::string(token) + "\"";
 }
@@ -194,7 +201,19 @@ bool MimeTypes::parse(std::string_view text, const std::string& name, std::strin
 
   types_ = std::move(types);
   by_extension_ = std::move(by_extension);
+  build_index();
   return true;
+}
+
+void MimeTypes::build_index() {
+  size_t size = 8;
+  while (size < 2 * by_extension_.size()) size *= 2;
+  slots_.assign(size, 0);
+  for (size_t i = 0; i < by_extension_.size(); i++) {
+    size_t slot = hash_extension(by_extension_[i].first) & (size - 1);
+    while (slots_[slot] != 0) slot = (slot + 1) & (size - 1);
+    slots_[slot] = static_cast<uint32_t>(i + 1);
+  }
 }
 
 MimeTypes MimeTypes::builtin() {
@@ -205,19 +224,26 @@ MimeTypes MimeTypes::builtin() {
 }
 
 const std::string& MimeTypes::content_type(std::string_view path) const {
-  size_t dot = path.rfind('.');
-  size_t slash = path.rfind('/');
-  if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash))
-    return default_;
-  std::string_view ext = path.substr(dot + 1);
-  if (ext.empty() || ext.size() > kMaxExtension) return default_;
+  // One scan back from the end, to the last '.' unless a '/' comes first.
+  size_t start = path.size();
+  while (start > 0 && path[start - 1] != '.' && path[start - 1] != '/') {
+    if (path.size() - start == kMaxExtension) return default_;  // too long to be known
+    start--;
+  }
+  if (start == 0 || path[start - 1] != '.') return default_;
+  std::string_view ext = path.substr(start);
+  if (ext.empty()) return default_;
   char buf[kMaxExtension];
   for (size_t i = 0; i < ext.size(); i++) buf[i] = to_lower(ext[i]);
   std::string_view key(buf, ext.size());
-  auto it = std::lower_bound(by_extension_.begin(), by_extension_.end(), key,
-                             [](const auto& entry, std::string_view k) { return entry.first < k; });
-  if (it == by_extension_.end() || it->first != key) return default_;
-  return types_[it->second];
+  if (slots_.empty()) return default_;  // the empty table
+  size_t mask = slots_.size() - 1;
+  for (size_t slot = hash_extension(key) & mask;; slot = (slot + 1) & mask) {
+    uint32_t index = slots_[slot];
+    if (index == 0) return default_;
+    const auto& entry = by_extension_[index - 1];
+    if (entry.first == key) return types_[entry.second];
+  }
 }
 
 }  // namespace hearth

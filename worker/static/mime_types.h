@@ -39,8 +39,16 @@ class MimeTypes {
   // The longest extension accepted; longer ones are refused by parse and unknown to lookups.
   static constexpr size_t kMaxExtension = 32;
 
+  // Fills slots_ from by_extension_.
+  void build_index();
+
   std::vector<std::string> types_;  // Content-Type values, charset included
   std::vector<std::pair<std::string, uint32_t>> by_extension_;  // lower-case, sorted; index into types_
+  // A hash table over by_extension_ (open addressing, linear probing, at most
+  // half full): each file served looks its extension up, and hashing a few
+  // bytes beats a binary search of string comparisons. A slot holds an index
+  // into by_extension_ plus one; 0 is empty.
+  std::vector<uint32_t> slots_;
   std::string default_;
 };
 

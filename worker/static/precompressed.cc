@@ -41,10 +41,12 @@ std::shared_ptr<const OpenFile> Siblings::get(Encoding e) const {
 
 namespace {
 
-// `name` is scratch space for the sibling's path.
-std::shared_ptr<const OpenFile> fresh_sibling(const std::string& file_path, Encoding e, const OpenFile* file,
+// `name` holds FILE's path followed by anything: the sibling's suffix is
+// written after the first `stem` bytes, so the path is copied once for both.
+std::shared_ptr<const OpenFile> fresh_sibling(size_t stem, Encoding e, const OpenFile* file,
                                               const FileOpener& open, std::string* name) {
-  name->assign(file_path).append(encoding_suffix(e));
+  name->erase(stem);
+  name->append(encoding_suffix(e));
   std::shared_ptr<const OpenFile> sibling = open(*name);
   if (sibling == nullptr) return nullptr;
   if (file != nullptr && sibling->mtime < file->mtime) return nullptr;  // stale
@@ -54,11 +56,16 @@ std::shared_ptr<const OpenFile> fresh_sibling(const std::string& file_path, Enco
 }  // namespace
 
 Siblings find_siblings(const std::string& file_path, const OpenFile* file, const FileOpener& open) {
+  std::string name;
+  return find_siblings(file_path, file, open, &name);
+}
+
+Siblings find_siblings(const std::string& file_path, const OpenFile* file, const FileOpener& open,
+                       std::string* scratch) {
   Siblings s;
-  std::string name;  // one allocation for both names: this runs per request
-  name.reserve(file_path.size() + 3);
-  s.brotli = fresh_sibling(file_path, Encoding::kBrotli, file, open, &name);
-  s.gzip = fresh_sibling(file_path, Encoding::kGzip, file, open, &name);
+  scratch->assign(file_path);
+  s.brotli = fresh_sibling(file_path.size(), Encoding::kBrotli, file, open, scratch);
+  s.gzip = fresh_sibling(file_path.size(), Encoding::kGzip, file, open, scratch);
   return s;
 }
 

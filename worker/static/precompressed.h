@@ -45,6 +45,10 @@ struct Siblings {
 // The usable siblings of the file at `file_path`. `file` is FILE as opened,
 // or nullptr when FILE is absent.
 Siblings find_siblings(const std::string& file_path, const OpenFile* file, const FileOpener& open);
+// The same, building the siblings' names in `scratch`: a buffer the caller
+// keeps from request to request allocates nothing once grown.
+Siblings find_siblings(const std::string& file_path, const OpenFile* file, const FileOpener& open,
+                       std::string* scratch);
 
 // For an absent FILE served from its siblings alone (precompressed_always):
 // the sibling to send, or identity when the client refuses all of them (the

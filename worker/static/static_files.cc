@@ -2,6 +2,7 @@
 
 #include <climits>
 #include <cstdlib>
+#include <cstring>
 
 #include "worker/static/byte_range.h"
 #include "worker/static/conditional.h"
@@ -17,9 +18,20 @@ std::string real_path_or_self(const std::string& path) {
   return realpath(path.c_str(), buf) != nullptr ? std::string(buf) : path;
 }
 
+// Compared as views: std::string == "GET" calls strlen and compare() out of line.
+bool is_get_or_head(const std::string& method) {
+  std::string_view m = method;
+  return m == "GET" || m == "HEAD";
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.size() >= prefix.size() && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0;
+}
+
 bool is_inside(const std::string& real_path, const std::string& real_base) {
-  if (real_path.compare(0, real_base.size(), real_base) != 0) return false;
-  return real_path.size() == real_base.size() || real_path[real_base.size()] == '/' || real_base == "/";
+  if (!starts_with(real_path, real_base)) return false;
+  bool base_is_root = real_base.size() == 1 && real_base[0] == '/';
+  return real_path.size() == real_base.size() || real_path[real_base.size()] == '/' || base_is_root;
 }
 
 // Bytes a query may not carry as they are in a header we write.
@@ -76,43 +88,55 @@ StaticFiles::StaticFiles(const Config& config, const MimeTypes& mime)
 
 // Maps a URL path to a file path: the longest mount prefix, else the root.
 // Without a root only mounted paths are files.
-bool StaticFiles::locate(const std::string& path, Location* loc) const {
+bool StaticFiles::locate(const std::string& path, uint64_t now_ms, Location* loc) {
   size_t best = SIZE_MAX;
   for (size_t i = 0; i < config_.mounts.size(); i++) {
     const std::string& prefix = config_.mounts[i].prefix;
-    if (path.compare(0, prefix.size(), prefix) != 0) continue;
+    if (!starts_with(path, prefix)) continue;
     if (best == SIZE_MAX || prefix.size() > config_.mounts[best].prefix.size()) best = i;
   }
+  loc->now_ms = now_ms;
+  loc->fs_path = &fs_path_;
   if (best == SIZE_MAX) {
     if (config_.root.empty()) return false;
-    loc->base = config_.root;
-    loc->real_base = real_root_;
-    loc->fs_path = config_.root + path;
+    loc->real_base = &real_root_;
+    set_fs_path(config_.root, path);
     return true;
   }
   const Mount& m = config_.mounts[best];
-  loc->base = m.dir;
-  loc->real_base = real_mount_dirs_[best];
-  loc->fs_path = m.dir + path.substr(m.prefix.size() - 1);
+  loc->real_base = &real_mount_dirs_[best];
+  set_fs_path(m.dir, std::string_view(path).substr(m.prefix.size() - 1));
   return true;
+}
+
+// fs_path_ = base + tail. The base is kept when the request before had the
+// same one (the usual case): only the tail is copied.
+void StaticFiles::set_fs_path(const std::string& base, std::string_view tail) {
+  if (fs_path_base_ == &base) {
+    fs_path_.erase(base.size());
+  } else {
+    fs_path_.assign(base);
+    fs_path_base_ = &base;
+  }
+  fs_path_.append(tail);
 }
 
 // Symlinks may not lead out of the served folder unless the config says so.
 bool StaticFiles::allowed(const Location& loc, const FileInfo& info) const {
   if (config_.symlinks_outside_root) return true;
-  return is_inside(info.real_path, loc.real_base);
+  return is_inside(info.real_path, *loc.real_base);
 }
 
 StaticFiles::Result StaticFiles::serve(const Request& req, Response* res, uint64_t now_ms) {
   if (!config_.serve_hidden && has_hidden_segment(req.path)) return Result::kDeclined;
   Location loc;
-  if (!locate(req.path, &loc)) return Result::kDeclined;
-  const FileInfo& info = cache_.lookup(loc.fs_path, now_ms);
+  if (!locate(req.path, now_ms, &loc)) return Result::kDeclined;
+  const FileInfo& info = cache_.lookup(*loc.fs_path, now_ms);
   switch (info.kind) {
     case FileInfo::Kind::kFile:
       if (!allowed(loc, info)) return Result::kDeclined;
       if (req.path.back() == '/') return Result::kDeclined;  // "file/" is not the file
-      serve_file(req, loc, loc.fs_path, info.file, now_ms, res);
+      serve_file(req, loc, *loc.fs_path, info.file, res);
       return Result::kServed;
     case FileInfo::Kind::kDirectory:
       if (!allowed(loc, info)) return Result::kDeclined;
@@ -124,24 +148,26 @@ StaticFiles::Result StaticFiles::serve(const Request& req, Response* res, uint64
         res->html("<html><body>Moved to <a href=\"" + link + "\">" + link + "</a></body></html>\n", 301);
         return Result::kServed;
       }
-      return serve_directory(req, loc, now_ms, res);
+      return serve_directory(req, loc, res);
     case FileInfo::Kind::kForbidden:
       res->status = 403;
       return Result::kServed;
     case FileInfo::Kind::kMissing:
-      return serve_absent(req, loc, now_ms, res);
+      // Most requests of an app end here: declined at once unless siblings
+      // may stand in for an absent file.
+      if (!compression_.siblings_stand_in()) return Result::kDeclined;
+      return serve_absent(req, loc, res);
   }
   return Result::kDeclined;
 }
 
 // A directory with a slash: its first index file, else fall through to the app.
-StaticFiles::Result StaticFiles::serve_directory(const Request& req, const Location& loc, uint64_t now_ms,
-                                                 Response* res) {
+StaticFiles::Result StaticFiles::serve_directory(const Request& req, const Location& loc, Response* res) {
   for (const std::string& name : config_.index) {
-    std::string index_path = loc.fs_path + name;
-    const FileInfo& info = cache_.lookup(index_path, now_ms);
+    index_path_.assign(*loc.fs_path).append(name);
+    const FileInfo& info = cache_.lookup(index_path_, loc.now_ms);
     if (info.kind != FileInfo::Kind::kFile || !allowed(loc, info)) continue;
-    serve_file(req, loc, index_path, info.file, now_ms, res);
+    serve_file(req, loc, index_path_, info.file, res);
     return Result::kServed;
   }
   return Result::kDeclined;
@@ -149,27 +175,26 @@ StaticFiles::Result StaticFiles::serve_directory(const Request& req, const Locat
 
 // `file` is held by value: looking up siblings may evict it from the cache.
 void StaticFiles::serve_file(const Request& req, const Location& loc, const std::string& fs_path,
-                             std::shared_ptr<const OpenFile> file, uint64_t now_ms, Response* res) {
-  if (req.method != "GET" && req.method != "HEAD") {
+                             std::shared_ptr<const OpenFile> file, Response* res) {
+  if (!is_get_or_head(req.method)) {
     res->status = 405;
     res->headers.set("Allow", "GET, HEAD");
     return;
   }
   const std::string& type = mime_.content_type(fs_path);
   StaticCompression::Choice choice =
-      compression_.choose(req, fs_path, file.get(), type, sibling_opener(loc, now_ms));
+      compression_.choose(req, fs_path, file.get(), type, sibling_opener(loc));
   send(req, choice, file, type, res);
 }
 
 // FILE is absent: with gzip.precompressed_always a sibling may stand in.
-StaticFiles::Result StaticFiles::serve_absent(const Request& req, const Location& loc, uint64_t now_ms,
-                                              Response* res) {
+StaticFiles::Result StaticFiles::serve_absent(const Request& req, const Location& loc, Response* res) {
   if (req.path.back() == '/') return Result::kDeclined;
-  const std::string& type = mime_.content_type(loc.fs_path);
+  const std::string& type = mime_.content_type(*loc.fs_path);
   StaticCompression::Choice choice =
-      compression_.choose(req, loc.fs_path, nullptr, type, sibling_opener(loc, now_ms));
+      compression_.choose(req, *loc.fs_path, nullptr, type, sibling_opener(loc));
   if (choice.kind != StaticCompression::Choice::Kind::kSibling) return Result::kDeclined;
-  if (req.method != "GET" && req.method != "HEAD") {
+  if (!is_get_or_head(req.method)) {
     res->status = 405;
     res->headers.set("Allow", "GET, HEAD");
     return Result::kServed;
@@ -191,9 +216,11 @@ void StaticFiles::send(const Request& req, const StaticCompression::Choice& choi
   StaticCompression::label(choice, res);
 }
 
-FileOpener StaticFiles::sibling_opener(const Location& loc, uint64_t now_ms) {
-  return [this, &loc, now_ms](const std::string& path) -> std::shared_ptr<const OpenFile> {
-    const FileInfo& info = cache_.lookup(path, now_ms);
+// Captures two pointers: small enough for std::function to hold them
+// without allocating (libstdc++ keeps up to 16 bytes in place).
+FileOpener StaticFiles::sibling_opener(const Location& loc) {
+  return [this, &loc](const std::string& path) -> std::shared_ptr<const OpenFile> {
+    const FileInfo& info = cache_.lookup(path, loc.now_ms);
     if (info.kind != FileInfo::Kind::kFile || !allowed(loc, info)) return nullptr;
     return info.file;
   };

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "shared/config.h"
 #include "worker/static/mime_types.h"
@@ -28,24 +29,27 @@ class StaticFiles {
   const StaticCompression& compression() const { return compression_; }
 
  private:
+  // Where one request's path lives on disk. Points into this object (no
+  // copies per request): valid until the next serve().
   struct Location {
-    std::string base;       // folder on disk
-    std::string real_base;  // the folder with symlinks resolved
-    std::string fs_path;    // base + the path below the prefix
+    const std::string* real_base = nullptr;  // the served folder, symlinks resolved
+    const std::string* fs_path = nullptr;    // that folder + the path below the prefix
+    uint64_t now_ms = 0;                     // the request's clock, for the open-file cache
   };
-  bool locate(const std::string& path, Location* loc) const;
+  bool locate(const std::string& path, uint64_t now_ms, Location* loc);
+  void set_fs_path(const std::string& base, std::string_view tail);
   bool allowed(const Location& loc, const FileInfo& info) const;
-  Result serve_directory(const Request& req, const Location& loc, uint64_t now_ms, Response* res);
+  Result serve_directory(const Request& req, const Location& loc, Response* res);
   void serve_file(const Request& req, const Location& loc, const std::string& fs_path,
-                  std::shared_ptr<const OpenFile> file, uint64_t now_ms, Response* res);
-  Result serve_absent(const Request& req, const Location& loc, uint64_t now_ms, Response* res);
+                  std::shared_ptr<const OpenFile> file, Response* res);
+  Result serve_absent(const Request& req, const Location& loc, Response* res);
   void send(const Request& req, const StaticCompression::Choice& choice,
             const std::shared_ptr<const OpenFile>& file, const std::string& content_type, Response* res);
   void send_bytes(const Request& req, const std::shared_ptr<const OpenFile>& file,
                   const std::string& content_type, bool ranges, Response* res) const;
   void serve_ranges(const Request& req, const std::shared_ptr<const OpenFile>& file,
                     const std::string& content_type, Response* res) const;
-  FileOpener sibling_opener(const Location& loc, uint64_t now_ms);
+  FileOpener sibling_opener(const Location& loc);
 
   const Config& config_;
   const MimeTypes& mime_;
@@ -53,6 +57,11 @@ class StaticFiles {
   std::vector<std::string> real_mount_dirs_;
   OpenFileCache cache_;
   StaticCompression compression_;
+  // Scratch paths, reused so that a lookup allocates nothing once they have
+  // grown to the longest path seen: every request pays for the lookup.
+  std::string fs_path_;     // Location::fs_path
+  const std::string* fs_path_base_ = nullptr;  // the root or mount dir fs_path_ starts with
+  std::string index_path_;  // fs_path_ + an index file's name
 };
 
 }  // namespace hearth

@@ -361,6 +361,52 @@ TEST_F(StaticCompressionTest, SiblingStandsInForAbsentFileOnlyWhenAlways) {
   EXPECT_FALSE(served);  // refused: as if there were no file
 }
 
+// The compressibility of the last type is remembered: each answer must
+// still go by its own type.
+TEST_F(StaticCompressionTest, TypesInTurnEachGetTheirOwnAnswer) {
+  write("a.css", css_like(5000));
+  write("b.png", std::string(5000, 'p'));
+  for (int round = 0; round < 2; round++) {
+    Response css = request("/a.css", kGzip);
+    EXPECT_EQ(header(css, "Content-Encoding"), "gzip");
+    EXPECT_EQ(header(css, "Vary"), "Accept-Encoding");
+    Response png = request("/b.png", kGzip);
+    EXPECT_EQ(header(png, "Content-Encoding"), "(none)");
+    EXPECT_EQ(header(png, "Vary"), "(none)");
+    EXPECT_EQ(header(png, "Content-Type"), "image/png");
+  }
+}
+
+// A path found missing is remembered for the cache's window (a negative
+// entry, so that app routes cost one lookup); a file created there shows
+// once the window is over.
+TEST_F(StaticCompressionTest, FileCreatedAfterAMissShowsAfterTheWindow) {
+  config_.open_file_cache_valid_ms = 1000;
+  bool served = true;
+  request("/later.txt", {}, "GET", &served);
+  EXPECT_FALSE(served);
+  write("later.txt", "hello");
+  request("/later.txt", {}, "GET", &served);
+  EXPECT_FALSE(served);  // still within the window
+  now_ms_ += 1000;
+  Response res = request("/later.txt", {}, "GET", &served);
+  EXPECT_TRUE(served);
+  EXPECT_EQ(body_of(res), "hello");
+}
+
+// A response that already says Vary gets Accept-Encoding merged in, once.
+TEST_F(StaticCompressionTest, VaryIsMergedWithOneAlreadySet) {
+  write("a.css", css_like(5000));
+  Request req;
+  req.method = "GET";
+  req.target = req.path = "/a.css";
+  req.headers.set("Accept-Encoding", "gzip");
+  Response res;
+  res.headers.set("Vary", "Cookie");
+  ASSERT_EQ(files().serve(req, &res, ++now_ms_), StaticFiles::Result::kServed);
+  EXPECT_EQ(header(res, "Vary"), "Cookie, Accept-Encoding");
+}
+
 TEST_F(StaticCompressionTest, SwitchesOff) {
   write("a.css", css_like(5000));
   write("b.css", css_like(5000));

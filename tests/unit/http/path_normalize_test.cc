@@ -143,6 +143,34 @@ TEST(PathNormalize, OverwritesPreviousOutput) {
   EXPECT_EQ(out, "/x");
 }
 
+// Paths already normal are copied as they are; everything that needs work
+// (escapes, "//", ".", "..", NUL) takes the long way, also at the ends.
+TEST(PathNormalize, NormalPathsAndTheirNearMisses) {
+  const NormalizeCase cases[] = {
+      {"/plaintext", true, "/plaintext"},
+      {"/public/small.txt", true, "/public/small.txt"},
+      {"/a/b.c/", true, "/a/b.c/"},
+      {"/a.", true, "/a."},
+      {"/a/b/.", true, "/a/b/"},
+      {"/a/b//", true, "/a/b/"},
+      {"/a/b/%2e", true, "/a/b/"},
+      {"/a/b/..", true, "/a/"},
+      {"/.a", true, "/.a"},
+      {"/a/.b/c", true, "/a/.b/c"},
+      {std::string("/a\0b", 4), false, ""},
+      {std::string("/ab\0", 4), false, ""},
+      {"/..", false, ""},
+  };
+  for (const NormalizeCase& c : cases) {
+    SCOPED_TRACE(c.raw);
+    std::string out = "leftover from an earlier request, long enough to be on the heap";
+    ASSERT_EQ(normalize_path(c.raw, &out), c.ok);
+    if (c.ok) {
+      EXPECT_EQ(out, c.want);
+    }
+  }
+}
+
 TEST(PathNormalize, LongPathWithManySegments) {
   std::string raw, want;
   for (int i = 0; i < 500; i++) {

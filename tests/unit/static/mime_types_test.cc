@@ -122,6 +122,26 @@ TEST(MimeTypes, EmptyTableKnowsNothing) {
   EXPECT_EQ(m.content_type("/index.html"), "application/octet-stream");
 }
 
+// The lookup is a hash table: with many extensions, many share a first
+// slot; each must still find its own type, and near misses none.
+TEST(MimeTypes, EveryExtensionOfALargeTableIsFound) {
+  std::string text = "types {\n";
+  for (int i = 0; i < 600; i++) text += "  x/t" + std::to_string(i) + " e" + std::to_string(i) + ";\n";
+  text += "}\n";
+  MimeTypes m;
+  std::string error;
+  ASSERT_TRUE(m.parse(text, "big", &error)) << error;
+  ASSERT_EQ(m.extension_count(), 600u);
+  for (int i = 0; i < 600; i++) {
+    std::string n = std::to_string(i);
+    ASSERT_EQ(m.content_type("/a/f.e" + n), "x/t" + n);
+    ASSERT_EQ(m.content_type("/a/f.E" + n), "x/t" + n);  // case-insensitive
+  }
+  EXPECT_EQ(m.content_type("/f.e600"), "application/octet-stream");
+  EXPECT_EQ(m.content_type("/f.e"), "application/octet-stream");
+  EXPECT_EQ(m.content_type("/f.x1"), "application/octet-stream");
+}
+
 TEST(MimeTypes, BuiltinCoversTheWebBasics) {
   MimeTypes m = MimeTypes::builtin();
   check(m, {
