@@ -6,11 +6,28 @@
 
 namespace hearth {
 
+namespace {
+
+// json::dump(-1, ' ', false, replace) straight into `out`: dump() builds a
+// string of its own to be moved, and its output adapter costs a
+// make_shared. The serializer does not own the adapter here, so the
+// shared_ptr it wants aliases a local one with no control block.
+void dump_into(const nlohmann::json& value, std::string* out) {
+  using nlohmann::detail::output_adapter_protocol;
+  nlohmann::detail::output_string_adapter<char, std::string> adapter(*out);
+  std::shared_ptr<output_adapter_protocol<char>> unowned(std::shared_ptr<void>(), &adapter);
+  // Replace invalid UTF-8 rather than throw: bodies may echo client bytes.
+  nlohmann::detail::serializer<nlohmann::json> serializer(unowned, ' ', nlohmann::json::error_handler_t::replace);
+  serializer.dump(value, false, false, 0);
+}
+
+}  // namespace
+
 void Response::json(const nlohmann::json& value, int status_code) {
   status = status_code;
   headers.set("Content-Type", "application/json");
-  // Replace invalid UTF-8 rather than throw: bodies may echo client bytes.
-  body = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  body.clear();
+  dump_into(value, &body);
   body.push_back('\n');
 }
 

@@ -20,11 +20,20 @@ class CompressibleTypes {
   explicit CompressibleTypes(std::vector<std::string> patterns);
 
   // True when `content_type` (a Content-Type header value) matches a pattern.
-  // An empty or absent type never matches.
+  // An empty or absent type never matches. Copies nothing: it runs for
+  // every app response.
   bool matches(std::string_view content_type) const;
 
  private:
-  std::vector<std::string> patterns_;  // lower-cased, trimmed
+  // A pattern taken apart once, when the config is read.
+  struct Pattern {
+    enum class Kind { kEverything, kExact, kSubtypes } kind;
+    std::string exact;   // kExact: "text/css"
+    std::string major;   // kSubtypes: "text/" (with the '/')
+    std::string suffix;  // kSubtypes: "" or "+json"
+  };
+  static bool pattern_matches(const Pattern& p, std::string_view type);
+  std::vector<Pattern> patterns_;  // from lower-cased, trimmed patterns
 };
 
 // "Text/HTML; charset=utf-8" -> "text/html".

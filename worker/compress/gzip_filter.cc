@@ -7,6 +7,15 @@
 
 namespace hearth {
 
+// The header fields the filter reads, each the first of its name, found in
+// one pass over the response's fields instead of a lookup each.
+struct GzipFilterFields {
+  const std::string* content_type = nullptr;
+  const std::string* content_encoding = nullptr;
+  const std::string* cache_control = nullptr;
+  const std::string* vary = nullptr;
+};
+
 namespace {
 
 bool status_may_vary(int status) {
@@ -28,16 +37,42 @@ bool list_has(const std::string& list, std::string_view token) {
   return false;
 }
 
-}  // namespace
+void keep_first(const std::string** slot, const Headers::Field& field, std::string_view name) {
+  if (*slot == nullptr && iequals(field.first, name)) *slot = &field.second;
+}
 
-void add_vary_accept_encoding(Headers* headers) {
-  const std::string* vary = headers->find("Vary");
-  if (vary == nullptr || vary->empty()) {
+GzipFilterFields filter_fields(const Headers& headers) {
+  GzipFilterFields f;
+  for (const Headers::Field& field : headers.fields()) {
+    switch (field.first.size()) {  // iequals() would reject other lengths anyway
+      case 4: keep_first(&f.vary, field, "Vary"); break;
+      case 12: keep_first(&f.content_type, field, "Content-Type"); break;
+      case 13: keep_first(&f.cache_control, field, "Cache-Control"); break;
+      case 16: keep_first(&f.content_encoding, field, "Content-Encoding"); break;
+      default: break;
+    }
+  }
+  return f;
+}
+
+// add_vary_accept_encoding() with the Vary value already looked up.
+void add_vary(Headers* headers, const std::string* vary) {
+  if (vary == nullptr) {
+    headers->add("Vary", "Accept-Encoding");  // no Vary field to replace
+    return;
+  }
+  if (vary->empty()) {
     headers->set("Vary", "Accept-Encoding");
     return;
   }
   if (list_has(*vary, "Accept-Encoding") || list_has(*vary, "*")) return;
   headers->set("Vary", *vary + ", Accept-Encoding");
+}
+
+}  // namespace
+
+void add_vary_accept_encoding(Headers* headers) {
+  add_vary(headers, headers->find("Vary"));
 }
 
 std::string weak_etag(const std::string& etag) {
@@ -51,18 +86,19 @@ bool GzipFilter::compressible(const std::string& content_type) const {
   return types_.matches(content_type);
 }
 
-bool GzipFilter::candidate(const Response& res) const {
-  if (!config_.on_the_fly || has_engine_body(res)) return false;
-  if (!status_may_vary(res.status) || res.headers.has("Content-Encoding")) return false;
-  const std::string* cache_control = res.headers.find("Cache-Control");
-  if (cache_control != nullptr && list_has(*cache_control, "no-transform")) return false;
-  const std::string* type = res.headers.find("Content-Type");
-  return type != nullptr && compressible(*type);
+// The cheap tests first; the header fields are read only when those pass.
+bool GzipFilter::candidate(const Response& res, GzipFilterFields* fields) const {
+  if (!config_.on_the_fly || has_engine_body(res) || !status_may_vary(res.status)) return false;
+  *fields = filter_fields(res.headers);
+  if (fields->content_encoding != nullptr || fields->content_type == nullptr) return false;
+  if (fields->cache_control != nullptr && list_has(*fields->cache_control, "no-transform")) return false;
+  return compressible(*fields->content_type);
 }
 
 void GzipFilter::apply(const Request& req, Response* res) const {
-  if (!candidate(*res)) return;
-  add_vary_accept_encoding(&res->headers);
+  GzipFilterFields fields;
+  if (!candidate(*res, &fields)) return;
+  add_vary(&res->headers, fields.vary);
   if (res->body.size() < config_.min_length) return;
   EncodingSet offer = EncodingSet().add(Encoding::kGzip);
   if (choose_encoding(req.headers.find("Accept-Encoding"), offer) != Encoding::kGzip) return;
@@ -76,10 +112,10 @@ void GzipFilter::apply(const Request& req, Response* res) const {
 }
 
 bool GzipFilter::start_stream(const Request& req, Response* res) const {
-  if (!candidate(*res)) return false;
-  const std::string* type = res->headers.find("Content-Type");
-  if (type->compare(0, 17, "text/event-stream") == 0) return false;
-  add_vary_accept_encoding(&res->headers);
+  GzipFilterFields fields;
+  if (!candidate(*res, &fields)) return false;
+  if (fields.content_type->compare(0, 17, "text/event-stream") == 0) return false;
+  add_vary(&res->headers, fields.vary);  // the fields' pointers are stale from here on
   const std::string* length = res->headers.find("Content-Length");
   if (length != nullptr && std::strtoull(length->c_str(), nullptr, 10) < config_.min_length) return false;
   EncodingSet offer = EncodingSet().add(Encoding::kGzip);

@@ -22,6 +22,8 @@
 
 namespace hearth {
 
+struct GzipFilterFields;
+
 class GzipFilter {
  public:
   explicit GzipFilter(const GzipConfig& config);
@@ -39,7 +41,8 @@ class GzipFilter {
   const GzipConfig& config() const { return config_; }
 
  private:
-  bool candidate(const Response& res) const;
+  // Fills `fields` with the header fields it read (gzip_filter.cc).
+  bool candidate(const Response& res, GzipFilterFields* fields) const;
   GzipConfig config_;
   CompressibleTypes types_;
 };

@@ -8,18 +8,39 @@ namespace hearth {
 
 namespace {
 
-std::string escape_html(std::string_view text) {
-  std::string out;
+void append_escaped_html(std::string* out, std::string_view text) {
   for (char c : text) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out.push_back(c);
+      case '<': *out += "&lt;"; break;
+      case '>': *out += "&gt;"; break;
+      case '&': *out += "&amp;"; break;
+      case '"': *out += "&quot;"; break;
+      default: out->push_back(c);
     }
   }
-  return out;
+}
+
+// nginx's page, built in one string: a chain of operator+ made a
+// temporary per piece.
+std::string html_page(const std::string& code, const char* reason, std::string_view message) {
+  std::string page;
+  page.reserve(160 + 2 * std::char_traits<char>::length(reason) + message.size());
+  page += "<html>\r\n<head><title>";
+  page += code;
+  page += ' ';
+  page += reason;
+  page += "</title></head>\r\n<body>\r\n<center><h1>";
+  page += code;
+  page += ' ';
+  page += reason;
+  page += "</h1></center>\r\n";
+  if (!message.empty()) {
+    page += "<p>";
+    append_escaped_html(&page, message);
+    page += "</p>\r\n";
+  }
+  page += "<hr><center>hearth</center>\r\n</body>\r\n</html>\r\n";
+  return page;
 }
 
 }  // namespace
@@ -35,11 +56,7 @@ void error_page(const Request* req, int status, Response* res, std::string_view 
     res->json(body, status);
     return;
   }
-  std::string code = std::to_string(status);
-  std::string detail = message.empty() ? "" : "<p>" + escape_html(message) + "</p>\r\n";
-  res->html("<html>\r\n<head><title>" + code + " " + reason + "</title></head>\r\n<body>\r\n<center><h1>" + code +
-                " " + reason + "</h1></center>\r\n" + detail + "<hr><center>hearth</center>\r\n</body>\r\n</html>\r\n",
-            status);
+  res->html(html_page(std::to_string(status), reason, message), status);
 }
 
 }  // namespace hearth

@@ -78,6 +78,7 @@ class RequestLineReader {
  private:
   size_t skip_empty_lines(const char* data, size_t len);
   size_t refuse(size_t at, int status);
+  size_t finish_line(const char* data, size_t len, size_t start, size_t i);
 
   std::string line_;
   size_t max_bytes_ = 0;

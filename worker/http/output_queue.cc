@@ -12,7 +12,33 @@ namespace {
 constexpr size_t kChunkBytes = 64 * 1024;     // bounded chunk when the socket is full
 constexpr size_t kSendfileBytes = 1 << 20;    // per sendfile(2) call
 constexpr unsigned kMaxBufs = 16;             // iovecs per uv_try_write
+constexpr size_t kMaxSpareBuffers = 8;
+constexpr size_t kMaxSpareCapacity = 16 * 1024;  // a big body's buffer is freed
+
+// Buffers of answers already sent, for the next answers of any connection
+// of this thread (a worker is one thread): a head and a small body then
+// cost no malloc and free each.
+std::vector<std::string>& spare_buffers() {
+  thread_local std::vector<std::string> spares;
+  return spares;
+}
+
+void recycle(std::string&& buffer) {
+  std::vector<std::string>& spares = spare_buffers();
+  if (spares.size() >= kMaxSpareBuffers || buffer.capacity() > kMaxSpareCapacity) return;
+  buffer.clear();
+  spares.push_back(std::move(buffer));
+}
+
 }  // namespace
+
+std::string OutputQueue::take_buffer() {
+  std::vector<std::string>& spares = spare_buffers();
+  if (spares.empty()) return std::string();
+  std::string buffer = std::move(spares.back());
+  spares.pop_back();
+  return buffer;
+}
 
 OutputQueue::OutputQueue(Transport* transport, Listener* listener) : transport_(transport), listener_(listener) {
   transport_->set_listener(this);
@@ -39,6 +65,7 @@ void OutputQueue::push(std::string bytes) {
   memory_bytes_ += bytes.size();
   if (!items_.empty() && items_.back().kind == Item::Kind::kMemory && items_.back().data.size() < kChunkBytes) {
     items_.back().data += bytes;
+    recycle(std::move(bytes));
     return;
   }
   Item item(Item::Kind::kMemory);
@@ -83,8 +110,8 @@ void OutputQueue::push_stream(std::shared_ptr<BodyStream> stream, bool chunked) 
 }
 
 bool OutputQueue::has_file_or_stream() const {
-  for (const Item& item : items_) {
-    if (item.kind != Item::Kind::kMemory) return true;
+  for (size_t i = 0; i < items_.size(); i++) {
+    if (items_[i].kind != Item::Kind::kMemory) return true;
   }
   return false;
 }
@@ -149,6 +176,7 @@ void OutputQueue::consume_memory(size_t n) {
       return;
     }
     n -= left;
+    recycle(std::move(front.data));
     items_.pop_front();
   }
 }

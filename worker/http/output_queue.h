@@ -10,11 +10,12 @@
 #include <uv.h>
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "shared/ring_queue.h"
 #include "worker/http/response_body.h"
 #include "worker/http/transport.h"
 
@@ -47,6 +48,9 @@ class OutputQueue : private Transport::Listener {
   OutputQueue(const OutputQueue&) = delete;
   OutputQueue& operator=(const OutputQueue&) = delete;
 
+  // An empty string to build the next answer in, with the capacity of one
+  // already sent when there is one; push() takes it back once written.
+  static std::string take_buffer();
   void push(std::string bytes);
   // Writes `bytes` straight from the caller's buffer when nothing is queued
   // ahead and the socket takes them, copying only what it did not take.
@@ -70,16 +74,17 @@ class OutputQueue : private Transport::Listener {
 
  private:
   struct Item {
-    enum class Kind { kMemory, kFile, kStream };
+    enum class Kind : uint8_t { kMemory, kFile, kStream };
+    Item() = default;
     explicit Item(Kind k) : kind(k) {}
-    Kind kind;
+    Kind kind = Kind::kMemory;
+    bool chunked = false;  // a stream's pieces go out chunk-framed
     std::string data;
     size_t data_offset = 0;
     std::shared_ptr<const OpenFile> file;
     uint64_t file_offset = 0;
     uint64_t remaining = 0;
     std::shared_ptr<BodyStream> stream;
-    bool chunked = false;
   };
   enum class Step { kProgress, kBlocked, kError };
   Step write_memory();
@@ -96,7 +101,7 @@ class OutputQueue : private Transport::Listener {
 
   Transport* transport_;
   Listener* listener_;
-  std::deque<Item> items_;
+  RingQueue<Item> items_;
   size_t memory_bytes_ = 0;
   bool write_in_flight_ = false;  // waiting for on_transport_written
   int error_ = 0;

@@ -52,6 +52,37 @@ TEST(RequestHelpers, QueryFormCookiesAndJson) {
   }
 }
 
+TEST(HeaderHelpers, IequalsFoldsAsciiOnlyAtAnyLength) {
+  EXPECT_TRUE(iequals("", ""));
+  EXPECT_TRUE(iequals("Content-Type", "content-type"));
+  EXPECT_TRUE(iequals("STRICT-TRANSPORT-SECURITY", "strict-transport-security"));
+  EXPECT_TRUE(iequals("Accept-Encoding", "Accept-Encoding"));
+  EXPECT_FALSE(iequals("Accept-Encodinh", "Accept-Encoding")) << "a difference in the tail after 8-byte words";
+  EXPECT_FALSE(iequals("Bccept-Encoding", "Accept-Encoding")) << "a difference in the first word";
+  EXPECT_FALSE(iequals("Content-Type", "Content-Typ"));
+  EXPECT_FALSE(iequals("[", "{")) << "'[' is not an upper-case '{'";
+  EXPECT_FALSE(iequals("abcdefgh@", "abcdefgh`"));
+  EXPECT_FALSE(iequals("\xc3\x84", "\xc3\xa4")) << "no folding beyond ASCII";
+  Headers h;
+  h.add("X-Long-Header-Name-Here", "1");
+  EXPECT_EQ(*h.find("x-long-header-name-HERE"), "1");
+}
+
+TEST(ResponseHelpers, JsonAndTextBodies) {
+  Response res;
+  res.body = "old";
+  res.json({{"hello", "w\xc3\xb6rld"}, {"n", 1}}, 201);
+  EXPECT_EQ(res.status, 201);
+  EXPECT_EQ(res.body, "{\"hello\":\"w\xc3\xb6rld\",\"n\":1}\n") << "compact, UTF-8 as it is, one newline";
+  EXPECT_EQ(*res.headers.find("Content-Type"), "application/json");
+  res.json(nlohmann::json("bad \xff byte"));
+  EXPECT_EQ(res.body, "\"bad \xef\xbf\xbd byte\"\n") << "invalid UTF-8 becomes U+FFFD";
+  EXPECT_EQ(res.headers.fields().size(), 1u);
+  res.text("plain");
+  EXPECT_EQ(res.body, "plain");
+  EXPECT_EQ(res.headers.fields(), (std::vector<Headers::Field>{{"Content-Type", "text/plain; charset=utf-8"}}));
+}
+
 TEST(ResponseHelpers, RedirectAndCookies) {
   Response res;
   res.redirect("/login");

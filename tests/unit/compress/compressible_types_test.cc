@@ -52,6 +52,22 @@ TEST(CompressibleTypes, EverythingAndNothing) {
   EXPECT_FALSE(CompressibleTypes({""}).matches("text/html"));
 }
 
+TEST(CompressibleTypes, MixedCaseTypesAgainstEveryKindOfPattern) {
+  CompressibleTypes types({"TEXT/*", "application/*+JSON", "Image/SVG+XML"});
+  EXPECT_TRUE(types.matches("Text/Html"));
+  EXPECT_TRUE(types.matches("APPLICATION/PROBLEM+Json; charset=utf-8"));
+  EXPECT_TRUE(types.matches("\timage/svg+xml\t"));
+  EXPECT_FALSE(types.matches("image/svg"));
+  EXPECT_FALSE(types.matches("application/json+problem"));
+  EXPECT_FALSE(types.matches("TEXT"));
+  EXPECT_FALSE(types.matches("; text/html"));
+  EXPECT_FALSE(types.matches("   "));
+  EXPECT_TRUE(CompressibleTypes({"*"}).matches("a/b"));
+  EXPECT_TRUE(CompressibleTypes({"*"}).matches("/"));
+  EXPECT_FALSE(CompressibleTypes({"*/json"}).matches("application/json")) << "a '*' major is no wildcard";
+  EXPECT_TRUE(CompressibleTypes({"*/json"}).matches("*/JSON"));
+}
+
 TEST(CompressibleTypes, MediaTypeOf) {
   EXPECT_EQ(media_type_of("Text/HTML; charset=utf-8"), "text/html");
   EXPECT_EQ(media_type_of(" image/svg+xml "), "image/svg+xml");

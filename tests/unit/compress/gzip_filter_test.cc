@@ -4,6 +4,7 @@
 
 #include <random>
 #include <string>
+#include <vector>
 
 #include "tests/support/decompress.h"
 
@@ -151,6 +152,57 @@ TEST(GzipFilter, ErrorPagesAreCompressedToo) {
   res.html(std::string(3000, 'x'), 404);
   filter.apply(request_accepting("gzip"), &res);
   EXPECT_EQ(header(res, "Content-Encoding"), "gzip");
+}
+
+TEST(GzipFilter, HeaderNamesInAnyCaseAndTheFirstOfEach) {
+  GzipFilter filter{GzipConfig()};
+  Response lower;
+  lower.body = "short";
+  lower.headers.add("content-type", "TEXT/Plain; charset=utf-8");
+  lower.headers.add("vary", "origin");
+  filter.apply(request_accepting("gzip"), &lower);
+  EXPECT_EQ(lower.headers.fields(),
+            (std::vector<Headers::Field>{{"content-type", "TEXT/Plain; charset=utf-8"},
+                                         {"Vary", "origin, Accept-Encoding"}}))
+      << "the Vary field is replaced, at the end, as Headers::set does";
+
+  Response first_type_counts;
+  first_type_counts.body = "short";
+  first_type_counts.headers.add("Content-Type", "image/png");
+  first_type_counts.headers.add("Content-Type", "text/plain");
+  filter.apply(request_accepting("gzip"), &first_type_counts);
+  EXPECT_FALSE(first_type_counts.headers.has("Vary"));
+
+  Response empty_encoding;
+  empty_encoding.text("short");
+  empty_encoding.headers.add("content-encoding", "");
+  filter.apply(request_accepting("gzip"), &empty_encoding);
+  EXPECT_FALSE(empty_encoding.headers.has("Vary")) << "any Content-Encoding field, even empty";
+
+  Response cache;
+  cache.text("short");
+  cache.headers.add("cache-control", "no-store");
+  cache.headers.add("Cache-Control", "no-transform");
+  filter.apply(request_accepting("gzip"), &cache);
+  EXPECT_EQ(header(cache, "Vary"), "Accept-Encoding") << "only the first Cache-Control is read";
+
+  Response empty_vary;
+  empty_vary.text("short");
+  empty_vary.headers.add("Vary", "");
+  empty_vary.headers.add("Vary", "Origin");
+  filter.apply(request_accepting("gzip"), &empty_vary);
+  EXPECT_EQ(empty_vary.headers.fields().back(), (Headers::Field{"Vary", "Accept-Encoding"}));
+  EXPECT_EQ(empty_vary.headers.fields().size(), 2u) << "both Vary fields replaced by one";
+}
+
+TEST(GzipFilter, StatusesThatMayVary) {
+  GzipFilter filter{GzipConfig()};
+  for (int status : {200, 201, 301, 404, 500}) {
+    Response res;
+    res.text("short", status);
+    filter.apply(request_accepting("gzip"), &res);
+    EXPECT_EQ(header(res, "Vary"), "Accept-Encoding") << status;
+  }
 }
 
 TEST(GzipFilterHelpers, VaryIsMergedOnce) {

@@ -9,6 +9,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "worker/http/output_queue.h"
 #include "worker/http/socket_transport.h"
@@ -57,6 +59,46 @@ TEST(SerializeHeadTest, NoLengthWithoutBodyAndCloseWhenAsked) {
   ResponseContext ctx;
   ctx.keep_alive = false;
   EXPECT_EQ(head_of(res, ctx), "HTTP/1.1 304 Not Modified\r\nServer: hearth\r\nConnection: close\r\n\r\n");
+}
+
+TEST(SerializeHeadTest, AppFramingFieldsExtraFieldsAndChunked) {
+  Response res;
+  res.body = "abc";
+  res.headers.add("content-length", "3");
+  EXPECT_EQ(head_of(res), "HTTP/1.1 200 OK\r\nServer: hearth\r\ncontent-length: 3\r\n\r\n")
+      << "the app's own Content-Length, in any case, is not doubled";
+  Response te;
+  te.headers.add("Transfer-Encoding", "chunked");
+  EXPECT_EQ(head_of(te), "HTTP/1.1 200 OK\r\nServer: hearth\r\nTransfer-Encoding: chunked\r\n\r\n");
+
+  std::vector<std::pair<std::string, std::string>> extra = {{"X-Site", "a"}, {"Strict-Transport-Security", "max-age=1"}};
+  Response empty;
+  ResponseContext ctx;
+  ctx.extra_headers = &extra;
+  EXPECT_EQ(head_of(empty, ctx),
+            "HTTP/1.1 200 OK\r\nServer: hearth\r\nX-Site: a\r\nStrict-Transport-Security: max-age=1\r\n"
+            "Content-Length: 0\r\n\r\n");
+
+  ResponseContext streamed;
+  streamed.streamed_body = true;
+  EXPECT_EQ(head_of(empty, streamed), "HTTP/1.1 200 OK\r\nServer: hearth\r\nTransfer-Encoding: chunked\r\n\r\n");
+  streamed.http_minor = 0;
+  std::string old = head_of(empty, streamed);
+  EXPECT_EQ(old, "HTTP/1.0 200 OK\r\nServer: hearth\r\nConnection: close\r\n\r\n")
+      << "an HTTP/1.0 stream is delimited by the close";
+}
+
+TEST(SerializeHeadTest, AppendsAndCountsLongBodies) {
+  Response res;
+  res.status = 1000;  // out of range: the status line says 500
+  res.shared_body = std::make_shared<const std::string>(12345678, 'x');
+  res.close_connection = true;
+  std::string out = "before";
+  ResponseContext ctx;
+  serialize_head(res, &ctx, &out);
+  EXPECT_EQ(out, "beforeHTTP/1.1 500 Internal Server Error\r\nServer: hearth\r\nContent-Length: 12345678\r\n"
+                 "Connection: close\r\n\r\n");
+  EXPECT_FALSE(ctx.keep_alive);
 }
 
 // A libuv pipe over one end of a socket pair; the test reads the other end.
