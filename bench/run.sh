@@ -774,6 +774,8 @@ run_mode() {
   if [ "$MODE" = pinned ] && [ "$IDLE_CONNS" -gt 0 ] && plain_wanted; then
     idle_test hearth
     idle_test nginx
+    idle_test h2o
+    idle_test lighttpd
   fi
   if [ "$MODE" = pinned ] && [ "$WAIT_CONNS" -gt 0 ] && plain_wanted; then
     wait_test hearth "/demo/wait?ms=50"

@@ -14,6 +14,7 @@
 #include "shared/config.h"
 #include "worker/compress/gzip_filter.h"
 #include "worker/http/http_date.h"
+#include "worker/http/exchange.h"
 #include "worker/http/idle_connections.h"
 #include "worker/static/mime_types.h"
 #include "worker/app/router.h"
@@ -78,6 +79,7 @@ class Worker {
   void connection_closed(Connection* conn);
   // Connections waiting for a (first or next) request, oldest first.
   IdleConnections& idle_connections() { return idle_; }
+  ExchangePool& exchanges() { return exchanges_; }
   // At max_connections: closes up to `count` of the longest-idle
   // connections. Returns how many will close (their close callbacks follow).
   int close_idle_connections(int count);
@@ -111,6 +113,7 @@ class Worker {
   std::vector<std::function<void()>> stop_hooks_;
   Connection* connections_ = nullptr;  // intrusive list
   IdleConnections idle_;
+  ExchangePool exchanges_{config_.limits};
   bool draining_ = false;
   uint64_t drain_deadline_ms_ = 0;  // loop time at which the rest is closed
   bool stopping_ = false;

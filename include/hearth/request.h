@@ -23,7 +23,7 @@ namespace hearth {
 // twice keeps its first value (as Go's Values.Get does).
 using Params = std::map<std::string, std::string, std::less<>>;
 
-struct Request {
+struct Request {  // a new member goes into clear() and swap() too
   std::string method;       // "GET", "POST", ...
   std::string target;       // the raw request-target: "/a%20b?x=1"
   std::string path;         // percent-decoded and normalised: "/a b"
@@ -66,6 +66,9 @@ struct Request {
   // Empties the request for the next one on the connection, keeping the
   // memory of its strings (but not of a large body).
   void clear();
+  // Exchanges every member with `other`'s, buffers and all: how the engine
+  // hands a parsed request over without copying it.
+  void swap(Request& other) noexcept;
 };
 
 }  // namespace hearth

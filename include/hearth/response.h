@@ -31,7 +31,7 @@ struct EngineBody;
 class Reply;
 struct ReplyState;
 
-struct Response {
+struct Response {  // a new member is reset in worker/http/exchange.cc too
   Response() { headers.reserve(8); }  // a typical response: one allocation for its fields
 
   int status = 200;

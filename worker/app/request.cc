@@ -100,4 +100,19 @@ void Request::clear() {
   remote_addr.clear();
 }
 
+// Member by member: std::swap would move the whole struct three times.
+void Request::swap(Request& other) noexcept {
+  method.swap(other.method);
+  target.swap(other.target);
+  path.swap(other.path);
+  query.swap(other.query);
+  std::swap(http_major, other.http_major);
+  std::swap(http_minor, other.http_minor);
+  std::swap(headers.fields(), other.headers.fields());
+  body.swap(other.body);
+  params.swap(other.params);
+  remote_addr.swap(other.remote_addr);
+  std::swap(secure, other.secure);
+}
+
 }  // namespace hearth

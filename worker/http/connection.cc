@@ -68,11 +68,8 @@ void limit_unsent_bytes(int fd) {
 Connection::Connection(Worker* worker, const hearth::Listener* listener)
     : worker_(worker),
       listener_(listener),
-      parser_(worker->config().limits),
       socket_(reinterpret_cast<uv_stream_t*>(&tcp_)),
-      out_(&socket_, this) {
-  parser_.set_body_limit([this](const Request& head) { return body_limit_for(head); });
-}
+      out_(&socket_, this) {}
 
 Connection::~Connection() = default;
 
@@ -157,10 +154,11 @@ void Connection::read_cb(uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf
     conn->on_read(nread, buf);
   }
   if (nread > 0) conn->publish_handover_state();  // a WebSocket upgrade, say
+  conn->release_exchange_if_idle();
 }
 
 // Everything the record layer yields goes on at once; what the connection
-// cannot take yet waits in pending_input_ as plain input would, so no
+// cannot take yet waits in the pending input as plain input would, so no
 // plaintext is ever left inside TLS with no read to come for it.
 void Connection::on_ciphertext(const char* data, size_t len) {
   bool had_handshake = tls_->handshake_done();
@@ -262,30 +260,30 @@ void Connection::process_input(const char* data, size_t len) {
 
 // Feeds the parser; answers a finished request. Returns false to stop.
 bool Connection::process_one(const char* data, size_t len, size_t* consumed) {
-  *consumed = parser_.feed(data, len);
-  if (parser_.error_status() != 0) {
-    answer_error(parser_.error_status());
+  *consumed = ex().parser.feed(data, len);
+  if (ex().parser.error_status() != 0) {
+    answer_error(ex().parser.error_status());
     return false;
   }
-  if (body_handler_ != nullptr && !receiving_body_ && parser_.reading_body() && !start_streamed_request()) {
+  if (body_handler_ != nullptr && !receiving_body_ && ex().parser.reading_body() && !start_streamed_request()) {
     return false;  // the route refused the body
   }
   if (receiving_body_) {
     pass_body_on();
     return *consumed > 0;
   }
-  if (parser_.wants_continue()) {
+  if (ex().parser.wants_continue()) {
     out_.push("HTTP/1.1 100 Continue\r\n\r\n");
-    parser_.continue_sent();
+    ex().parser.continue_sent();
   }
-  if (!parser_.message_ready()) return *consumed > 0;
-  bool keep_alive = parser_.keep_alive() && !parser_.upgrade();
-  parser_.take_request(&request_);
-  if (parser_.upgrade() && upgrade_to_websocket(request_, data + *consumed, len - *consumed)) {
+  if (!ex().parser.message_ready()) return *consumed > 0;
+  bool keep_alive = ex().parser.keep_alive() && !ex().parser.upgrade();
+  ex().parser.take_request(&ex().request);
+  if (ex().parser.upgrade() && upgrade_to_websocket(ex().request, data + *consumed, len - *consumed)) {
     *consumed = len;
     return false;
   }
-  answer(request_, keep_alive);
+  answer(ex().request, keep_alive);
   // Small answers to pipelined requests are batched into one write at the
   // end of the read; files and big answers go out before parsing on.
   bool must_write = out_.memory_bytes() > kMaxQueuedBytes || out_.has_file_or_stream();
@@ -296,12 +294,12 @@ bool Connection::process_one(const char* data, size_t len, size_t* consumed) {
   return true;
 }
 
-// `req` is request_. A handler may defer its answer (after_dispatch).
+// `req` is the exchange's request. A handler may defer its answer (after_dispatch).
 void Connection::answer(Request& req, bool keep_alive) {
   worker_->count_request();
   requests_++;
   stamp(req);
-  response_ = Response();
+  ex().start_response();
   keep_alive_ = keep_alive;
   body_handler_ = nullptr;
   exchange_written_ = false;
@@ -309,12 +307,12 @@ void Connection::answer(Request& req, bool keep_alive) {
   bool quiet_output = out_.empty();
   in_dispatch_ = true;
   {
-    CurrentReplySink current(this, &req, &response_);
+    CurrentReplySink current(this, &req, &ex().response);
     if (listener_->config().redirect_to_https) {
-      answer_https_redirect(req, listener_->https_port(), &response_);
+      answer_https_redirect(req, listener_->https_port(), &ex().response);
     } else {
       // A crash writes its 500 straight to the socket: not through TLS.
-      dispatch(*worker_, req, &response_, quiet_output && !tls_ ? fd_ : -1);
+      dispatch(*worker_, req, &ex().response, quiet_output && !tls_ ? fd_ : -1);
     }
   }
   in_dispatch_ = false;
@@ -323,9 +321,9 @@ void Connection::answer(Request& req, bool keep_alive) {
 
 ResponseContext Connection::response_context() {
   ResponseContext ctx;
-  ctx.http_minor = request_.http_minor;
+  ctx.http_minor = ex().request.http_minor;
   ctx.keep_alive = keep_alive_ && !draining_;
-  ctx.head_request = request_.is_head();
+  ctx.head_request = ex().request.is_head();
   ctx.date = &worker_->date_now();
   ctx.extra_headers = &listener_->response_headers();
   return ctx;
@@ -333,8 +331,8 @@ ResponseContext Connection::response_context() {
 
 void Connection::write_answer() {
   ResponseContext ctx = response_context();
-  uint64_t sent = write_response(response_, &ctx, &out_);
-  if (access_log_enabled()) access_log(format_access_line(request_, response_.status, sent));
+  uint64_t sent = write_response(ex().response, &ctx, &out_);
+  if (access_log_enabled()) access_log(format_access_line(ex().request, ex().response.status, sent));
   if (!ctx.keep_alive) close_after_write_ = true;
 }
 
@@ -356,17 +354,17 @@ void Connection::answer_error(int status) {
 // Input behind an open reply waits; reading goes on (a client that leaves
 // aborts the reply) until a pipelining client has sent too much ahead.
 void Connection::hold_input(const char* data, size_t len) {
-  pending_input_.append(data, len);
+  ex().pending_input.append(data, len);
   paused_ = true;
   if (replay_kept_) keep_request_for_replay();  // what it pipelined goes along
-  if (pending_input_.size() > kMaxQueuedBytes && reading_) {
+  if (ex().pending_input.size() > kMaxQueuedBytes && reading_) {
     uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
     reading_ = false;
   }
 }
 
 void Connection::pause_input(const char* rest, size_t len) {
-  pending_input_.append(rest, len);
+  ex().pending_input.append(rest, len);
   paused_ = true;
   if (reading_) {
     uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
@@ -381,9 +379,9 @@ void Connection::resume_input() {
   if (!reading_ && !closing_ && !close_after_write_) {
     reading_ = uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), alloc_cb, read_cb) == 0;
   }
-  if (!pending_input_.empty()) {
+  if (input_held()) {
     std::string input;
-    input.swap(pending_input_);
+    input.swap(ex().pending_input);
     process_input(input.data(), input.size());
     return;
   }
@@ -421,6 +419,7 @@ void Connection::on_output_drained() {
   }
   finish_batch();
   notify_writable();
+  release_exchange_if_idle();
 }
 
 void Connection::on_output_error(int) { close(); }
@@ -437,8 +436,9 @@ void Connection::lingering_close() {
   if (lingering_ || closing_) return;
   lingering_ = true;
   if (tls_) tls_->close_notify();
-  shutdown_req_.data = this;
-  if (uv_shutdown(&shutdown_req_, reinterpret_cast<uv_stream_t*>(&tcp_), shutdown_cb) != 0) {
+  shutdown_req_ = std::make_unique<uv_shutdown_t>();
+  shutdown_req_->data = this;
+  if (uv_shutdown(shutdown_req_.get(), reinterpret_cast<uv_stream_t*>(&tcp_), shutdown_cb) != 0) {
     close();
     return;
   }
@@ -460,9 +460,23 @@ void Connection::drain() {
     return;
   }
   // An open reply goes out with Connection: close when it is sent.
-  if (parser_.idle() && out_.empty() && !paused_ && reply_ == nullptr) {
+  if (parser_idle() && out_.empty() && !paused_ && reply_ == nullptr) {
     set_timer(TimerMode::kDrainGrace, kDrainGraceMs, true);
   }
+}
+
+void Connection::acquire_exchange() {
+  ex_ = worker_->exchanges().acquire();
+  ex_->parser.set_body_limit([this](const Request& head) { return body_limit_for(head); });
+}
+
+// Called where nothing up the stack holds a reference into the exchange:
+// the end of a read, of a drained write, of a reply's life.
+void Connection::release_exchange_if_idle() {
+  if (!ex_ || closing_ || lingering_ || websocket_ || tunnel_ || in_dispatch_ || processing_input_) return;
+  if (reply_ != nullptr || live_replies_ > 0 || receiving_body_ || paused_ || body_paused_) return;
+  if (!ex_->parser.idle() || !ex_->pending_input.empty() || !out_.empty()) return;
+  worker_->exchanges().release(std::move(ex_));
 }
 
 // A request may have arrived just as we decide to close an idle connection.
@@ -487,9 +501,9 @@ void Connection::set_timer_for_state() {
     set_reply_timer();
   } else if (!out_.empty()) {
     set_timer(TimerMode::kSend, limits.body_timeout_ms, true);
-  } else if (parser_.reading_body()) {
+  } else if (ex_ && ex_->parser.reading_body()) {
     set_timer(TimerMode::kBody, limits.body_timeout_ms, true);
-  } else if (parser_.reading_head()) {
+  } else if (ex_ && ex_->parser.reading_head()) {
     set_timer(TimerMode::kHead, limits.header_timeout_ms, false);
   } else if (draining_) {
     set_timer(TimerMode::kDrainGrace, kDrainGraceMs, false);
@@ -605,7 +619,7 @@ void Connection::close_cb(uv_handle_t* handle) noexcept {
   conn->delete_when_unreferenced();
 }
 
-// A Reply still held by the app points at request_ and response_.
+// A Reply still held by the app points at the exchange's request and response.
 void Connection::delete_when_unreferenced() {
   if (handles_closed_ && live_replies_ == 0) delete this;
 }

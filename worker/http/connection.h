@@ -17,9 +17,9 @@
 #include "worker/app/reply_state.h"
 #include "worker/compress/gzip_encoder.h"
 #include "worker/handover/handover_table.h"
+#include "worker/http/exchange.h"
 #include "worker/http/idle_connections.h"
 #include "worker/http/output_queue.h"
-#include "worker/http/request_parser.h"
 #include "worker/http/socket_transport.h"
 #include "worker/http/response_writer.h"
 #include "worker/upstream/proxy_tunnel.h"
@@ -153,18 +153,26 @@ class Connection : public OutputQueue::Listener, public IdleNode, public ReplySi
   static void close_cb(uv_handle_t* handle) noexcept;
   static void shutdown_cb(uv_shutdown_t* req, int status) noexcept;
 
+  // The exchange state, taken from the worker's pool when bytes arrive
+  // (worker/http/exchange.h) and given back when the connection idles.
+  Exchange& ex() {
+    if (!ex_) acquire_exchange();
+    return *ex_;
+  }
+  void acquire_exchange();
+  void release_exchange_if_idle();
+  bool parser_idle() const { return ex_ == nullptr || ex_->parser.idle(); }
+  bool input_held() const { return ex_ != nullptr && !ex_->pending_input.empty(); }
+
   Worker* worker_;
   const hearth::Listener* listener_;
   uv_tcp_t tcp_;
   uv_timer_t timer_;
-  uv_shutdown_t shutdown_req_;
-  RequestParser parser_;
-  Request request_;    // the one being answered; its buffers are reused
-  Response response_;  // its answer; a deferred one is filled later
+  std::unique_ptr<uv_shutdown_t> shutdown_req_;  // made for the lingering close only
+  std::unique_ptr<Exchange> ex_;    // null while idle
   SocketTransport socket_;          // declared before what writes through it
   std::unique_ptr<TlsStream> tls_;  // set on a TLS listener, before any byte is read
   OutputQueue out_;
-  std::string pending_input_;   // bytes received while answering earlier requests
   std::string remote_addr_;
   std::unique_ptr<WebSocketLink> websocket_;  // set once switched to WebSocket
   std::unique_ptr<ProxyTunnel> tunnel_;       // set once an upstream accepted an upgrade
@@ -196,10 +204,7 @@ class Connection : public OutputQueue::Listener, public IdleNode, public ReplySi
   int live_replies_ = 0;         // ReplyStates not yet released
   // A body streamed to its route as it arrives.
   const BodyHandler* body_handler_ = nullptr;  // the route found for the head being read
-  std::map<std::string, std::string> body_route_params_;
-  RequestBody streamed_body_;
   bool receiving_body_ = false;
-  std::string body_piece_;
   bool body_paused_ = false;     // the upstream is slow to take the streamed body
   bool processing_input_ = false;
   bool resume_after_input_ = false;

@@ -32,12 +32,12 @@ uint64_t Connection::body_limit_for(const Request& head) {
   Router::Match match = worker_->router().match(head.method, path);
   if (match.outcome != Router::Outcome::kFound && goes_upstream(head, path)) {
     body_handler_ = &worker_->upstream()->streaming_handler();
-    body_route_params_.clear();
+    ex().body_route_params.clear();
     return worker_->upstream()->max_body_bytes();
   }
   if (match.outcome != Router::Outcome::kFound || match.body_handler == nullptr) return usual;
   body_handler_ = match.body_handler;
-  body_route_params_ = std::move(match.params);
+  ex().body_route_params = std::move(match.params);
   return match.max_body_bytes;
 }
 
@@ -48,43 +48,43 @@ bool Connection::start_streamed_request() {
   body_handler_ = nullptr;
   worker_->count_request();
   requests_++;
-  request_ = parser_.head();  // a copy: the parser reads the body into its own
-  request_.body.clear();
+  ex().request = ex().parser.head();  // a copy: the parser reads the body into its own
+  ex().request.body.clear();
   std::string path;
-  normalize_path(request_.path, &path);
-  request_.path = std::move(path);
-  request_.params = std::move(body_route_params_);
-  stamp(request_);
-  response_ = Response();
+  normalize_path(ex().request.path, &path);
+  ex().request.path = std::move(path);
+  ex().request.params = std::move(ex().body_route_params);
+  stamp(ex().request);
+  ex().start_response();
   keep_alive_ = true;  // known when the body has ended
   exchange_written_ = stream_ended_ = reply_dropped_ = false;
-  streamed_body_ = RequestBody();
+  ex().streamed_body = RequestBody();
   bool quiet_output = out_.empty();
   in_dispatch_ = true;
   {
-    CurrentReplySink current(this, &request_, &response_);
-    run_body_handler(*handler, request_, &response_, &streamed_body_, quiet_output && !tls_ ? fd_ : -1);
+    CurrentReplySink current(this, &ex().request, &ex().response);
+    run_body_handler(*handler, ex().request, &ex().response, &ex().streamed_body, quiet_output && !tls_ ? fd_ : -1);
   }
   in_dispatch_ = false;
   if (reply_ != nullptr && reply_->over()) reply_ = nullptr;
   if (reply_ == nullptr) {
     if (!exchange_written_) {
       if (reply_dropped_) {
-        spdlog::error("{} {}: its Reply was dropped without an answer; answered 500", request_.method, request_.path);
-        response_ = Response();
-        error_page(&request_, 500, &response_);
+        spdlog::error("{} {}: its Reply was dropped without an answer; answered 500", ex().request.method, ex().request.path);
+        ex().response = Response();
+        error_page(&ex().request, 500, &ex().response);
       }
-      complete_app_response(*worker_, request_, &response_);
-      response_.close_connection = true;
+      complete_app_response(*worker_, ex().request, &ex().response);
+      ex().response.close_connection = true;
       write_answer();
     }
     close_after_write_ = true;
     return false;
   }
   receiving_body_ = true;
-  if (parser_.wants_continue()) {  // only now: the route took the body
+  if (ex().parser.wants_continue()) {  // only now: the route took the body
     out_.push("HTTP/1.1 100 Continue\r\n\r\n");
-    parser_.continue_sent();
+    ex().parser.continue_sent();
   }
   return true;
 }
@@ -92,21 +92,21 @@ bool Connection::start_streamed_request() {
 // After each read: the pieces to on_data; at the end, on_end. Pieces that
 // come after the reply was sent (or cut) are read and dropped.
 void Connection::pass_body_on() {
-  parser_.take_body(&body_piece_);
+  ex().parser.take_body(&ex().body_piece);
   std::shared_ptr<ReplyState> reply = reply_ != nullptr ? reply_->shared_from_this() : nullptr;
-  if (reply && !body_piece_.empty() && streamed_body_.on_data) {
-    run_app_callback(reply, "on_data", [this] { streamed_body_.on_data(body_piece_); });
+  if (reply && !ex().body_piece.empty() && ex().streamed_body.on_data) {
+    run_app_callback(reply, "on_data", [this] { ex().streamed_body.on_data(ex().body_piece); });
   }
-  if (!parser_.message_ready()) return;
+  if (!ex().parser.message_ready()) return;
   Request finished;
-  parser_.take_request(&finished);
-  keep_alive_ = parser_.keep_alive() && !parser_.upgrade();
+  ex().parser.take_request(&finished);
+  keep_alive_ = ex().parser.keep_alive() && !ex().parser.upgrade();
   receiving_body_ = false;
   if (reply_ == nullptr) return;
   // The reply's deadline counts from the end of the body.
   uint64_t timeout = reply_->timeout_ms != 0 ? reply_->timeout_ms : worker_->config().app.reply_timeout_ms;
   reply_deadline_ = uv_now(worker_->loop()) + timeout;
-  if (streamed_body_.on_end) run_app_callback(reply, "on_end", streamed_body_.on_end);
+  if (ex().streamed_body.on_end) run_app_callback(reply, "on_end", ex().streamed_body.on_end);
 }
 
 }  // namespace hearth

@@ -47,7 +47,7 @@ HandoverState Connection::handover_state() const {
   if (reply_ != nullptr && !exchange_written_ && out_.empty() && !receiving_body_) {
     return replay_kept_ ? HandoverState::kWaiting : HandoverState::kWaitingNoReplay;
   }
-  if (reply_ != nullptr || !out_.empty() || !parser_.idle() || !pending_input_.empty() || receiving_body_) {
+  if (reply_ != nullptr || !out_.empty() || !parser_idle() || input_held() || receiving_body_) {
     return HandoverState::kBusy;
   }
   return HandoverState::kIdle;
@@ -73,8 +73,8 @@ void Connection::keep_request_for_replay() {
   if (handover_entry_ < 0 || tls_) return;
   HandoverTable* table = worker_->handover_table();
   std::string bytes;
-  replay_kept_ = idempotent(request_.method) && serialize_for_replay(request_, &bytes) &&
-                 table->keep_request(handover_entry_, bytes + pending_input_);
+  replay_kept_ = idempotent(ex().request.method) && serialize_for_replay(ex().request, &bytes) &&
+                 table->keep_request(handover_entry_, bytes + ex().pending_input);
   publish_handover_state();
 }
 

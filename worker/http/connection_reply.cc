@@ -56,9 +56,9 @@ void Connection::after_dispatch() {
   }
   if (reply_dropped_) {
     reply_dropped_ = false;
-    spdlog::error("{} {}: its Reply was dropped without an answer; answered 500", request_.method, request_.path);
-    response_ = Response();
-    error_page(&request_, 500, &response_);
+    spdlog::error("{} {}: its Reply was dropped without an answer; answered 500", ex().request.method, ex().request.path);
+    ex().response = Response();
+    error_page(&ex().request, 500, &ex().response);
   }
   write_answer();
 }
@@ -69,9 +69,9 @@ void Connection::reply_send(ReplyState* state) {
   if (in_dispatch_) return;  // answered when the handler returns
   complete_reply();
   if (state->from_upstream) {
-    worker_->gzip_filter().apply(request_, &response_);  // the app's answer as it came
+    worker_->gzip_filter().apply(ex().request, &ex().response);  // the app's answer as it came
   } else {
-    complete_app_response(*worker_, request_, &response_);
+    complete_app_response(*worker_, ex().request, &ex().response);
   }
   write_answer();
   finish_batch();
@@ -88,7 +88,7 @@ bool Connection::reply_write(ReplyState* state, std::string_view chunk) {
   if (state != reply_ || state->over() || closing_) return false;
   if (!state->streaming) start_reply_stream();
   if (closing_) return false;
-  if (!chunk.empty() && !request_.is_head() && status_has_body(response_.status)) {
+  if (!chunk.empty() && !ex().request.is_head() && status_has_body(ex().response.status)) {
     std::string compressed;
     if (stream_gzip_) {
       compressed = compress_piece(chunk, false);
@@ -108,13 +108,13 @@ bool Connection::reply_write(ReplyState* state, std::string_view chunk) {
 void Connection::start_reply_stream() {
   reply_->streaming = true;
   exchange_written_ = true;
-  if (!app_headers_are_well_formed(response_.headers)) {
-    spdlog::error("handler for {} {} set a header with a character HTTP forbids; answered 500", request_.method,
-                  request_.path);
+  if (!app_headers_are_well_formed(ex().response.headers)) {
+    spdlog::error("handler for {} {} set a header with a character HTTP forbids; answered 500", ex().request.method,
+                  ex().request.path);
     reply_->abort(true);
-    response_ = Response();
-    error_page(&request_, 500, &response_);
-    response_.close_connection = true;
+    ex().response = Response();
+    error_page(&ex().request, 500, &ex().response);
+    ex().response.close_connection = true;
     write_answer();
     stream_ended_ = true;
     if (!in_dispatch_) {
@@ -127,10 +127,10 @@ void Connection::start_reply_stream() {
   ResponseContext ctx = response_context();
   ctx.streamed_body = true;
   std::string head;
-  serialize_head(response_, &ctx, &head);
+  serialize_head(ex().response, &ctx, &head);
   stream_keep_alive_ = ctx.keep_alive;
-  stream_chunked_ = ctx.http_minor >= 1 && status_has_body(response_.status) &&
-                    !response_.headers.has("Content-Length") && !response_.headers.has("Transfer-Encoding");
+  stream_chunked_ = ctx.http_minor >= 1 && status_has_body(ex().response.status) &&
+                    !ex().response.headers.has("Content-Length") && !ex().response.headers.has("Transfer-Encoding");
   out_.push(std::move(head));
 }
 
@@ -146,9 +146,9 @@ void Connection::reply_end(ReplyState* state) {
     if (!tail.empty()) out_.push(stream_chunked_ ? chunk_frame(tail) : tail);
     stream_gzip_.reset();
   }
-  if (stream_chunked_ && !request_.is_head()) out_.push("0\r\n\r\n");
+  if (stream_chunked_ && !ex().request.is_head()) out_.push("0\r\n\r\n");
   if (!stream_keep_alive_) close_after_write_ = true;
-  if (access_log_enabled()) access_log(format_access_line(request_, response_.status, stream_bytes_));
+  if (access_log_enabled()) access_log(format_access_line(ex().request, ex().response.status, stream_bytes_));
   if (in_dispatch_) return;
   complete_reply();
   finish_batch();
@@ -169,16 +169,17 @@ void Connection::reply_released(ReplyState* state) {
     if (in_dispatch_) {
       reply_dropped_ = !state->over();
     } else if (!state->over() && streaming) {
-      spdlog::error("{} {}: its Reply was dropped before the stream ended; closed", request_.method, request_.path);
+      spdlog::error("{} {}: its Reply was dropped before the stream ended; closed", ex().request.method, ex().request.path);
       close();
     } else if (!state->over()) {
-      spdlog::error("{} {}: its Reply was dropped without an answer; answered 500", request_.method, request_.path);
-      response_ = Response();
-      error_page(&request_, 500, &response_);
+      spdlog::error("{} {}: its Reply was dropped without an answer; answered 500", ex().request.method, ex().request.path);
+      ex().response = Response();
+      error_page(&ex().request, 500, &ex().response);
       write_answer();
       finish_batch();
     }
   }
+  if (!handles_closed_) release_exchange_if_idle();
   delete_when_unreferenced();
 }
 
@@ -196,7 +197,7 @@ void Connection::set_reply_timer() {
 
 void Connection::reply_timed_out() {
   uint64_t timeout = reply_->timeout_ms != 0 ? reply_->timeout_ms : worker_->config().app.reply_timeout_ms;
-  spdlog::warn("{} {}: no reply after {} ms; answered 504", request_.method, request_.path, timeout);
+  spdlog::warn("{} {}: no reply after {} ms; answered 504", ex().request.method, ex().request.path, timeout);
   answer_for_the_app(504);
   finish_batch();
 }
@@ -208,9 +209,9 @@ void Connection::answer_for_the_app(int status) {
   ReplyState* state = reply_;
   complete_reply();
   state->abort();
-  response_ = Response();
-  error_page(&request_, status, &response_);
-  response_.close_connection = true;
+  ex().response = Response();
+  error_page(&ex().request, status, &ex().response);
+  ex().response.close_connection = true;
   write_answer();
 }
 
@@ -223,7 +224,7 @@ void Connection::abort_reply() {
 
 void Connection::close_for_shutdown() {
   if (reply_ != nullptr && !reply_->streaming && !closing_) {
-    spdlog::warn("{} {}: no reply before the shutdown deadline; answered 503", request_.method, request_.path);
+    spdlog::warn("{} {}: no reply before the shutdown deadline; answered 503", ex().request.method, ex().request.path);
     answer_for_the_app(503);
     out_.flush();  // as much as the socket takes now
   }

@@ -17,7 +17,7 @@ void Connection::reply_interim(ReplyState* state, std::string head) {
   out_.flush();
 }
 
-// Reading stops at once (what was read waits in pending_input_) and
+// Reading stops at once (what was read waits in the pending input) and
 // starts again with what waited; from inside process_input the loop itself
 // goes on.
 void Connection::pause_request_body(ReplyState*, bool paused) {
@@ -41,15 +41,15 @@ void Connection::pause_request_body(ReplyState*, bool paused) {
 // The head of a proxied stream decides: the gzip filter's rules, as for an
 // answer in memory, and a client that accepts gzip.
 void Connection::start_stream_compression() {
-  if (!reply_->compress_stream || request_.is_head()) return;
-  if (!worker_->gzip_filter().start_stream(request_, &response_)) return;
+  if (!reply_->compress_stream || ex().request.is_head()) return;
+  if (!worker_->gzip_filter().start_stream(ex().request, &ex().response)) return;
   stream_gzip_ = std::make_unique<GzipDeflater>(worker_->config().gzip.level);
 }
 
 std::string Connection::compress_piece(std::string_view piece, bool last) {
   std::string out;
   bool ok = last ? stream_gzip_->finish(&out) : stream_gzip_->write(piece, true, &out);
-  if (!ok) spdlog::error("{} {}: gzip failed on a proxied stream", request_.method, request_.path);
+  if (!ok) spdlog::error("{} {}: gzip failed on a proxied stream", ex().request.method, ex().request.path);
   return out;
 }
 
@@ -57,14 +57,14 @@ bool Connection::reply_upgrade(ReplyState* state, std::string head, UpstreamSock
   if (state != reply_ || closing_ || websocket_) return false;
   state->finish();
   reply_ = nullptr;
-  if (access_log_enabled()) access_log(format_access_line(request_, 101, 0));
+  if (access_log_enabled()) access_log(format_access_line(ex().request, 101, 0));
   uv_timer_stop(&timer_);
   timer_mode_ = TimerMode::kNone;
   worker_->idle_connections().remove(this);
   tunnel_ = std::make_unique<ProxyTunnel>(this, socket, worker_->config().websocket.idle_timeout_ms);
   out_.push(std::move(head));
   std::string early;  // what the client sent after its upgrade request
-  early.swap(pending_input_);
+  early.swap(ex().pending_input);
   paused_ = false;
   if (!early.empty()) tunnel_->from_client(early.data(), early.size());
   if (tunnel_ && !reading_ && !closing_) tunnel_read_client(true);

@@ -107,7 +107,7 @@ Request RequestParser::take_request() {
 }
 
 void RequestParser::take_request(Request* into) {
-  std::swap(*into, request_);
+  into->swap(request_);
   reset_for_next_message();
 }
 

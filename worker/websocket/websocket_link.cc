@@ -43,7 +43,7 @@ bool Connection::upgrade_to_websocket(Request& req, const char* rest, size_t len
   requests_++;
   stamp(req);
   if (access_log_enabled()) access_log(format_access_line(req, 101, 0));
-  pending_input_.clear();
+  ex().pending_input.clear();
   paused_ = false;
   if (!reading_) {
     reading_ = uv_read_start(reinterpret_cast<uv_stream_t*>(&tcp_), alloc_cb, read_cb) == 0;
