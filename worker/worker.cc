@@ -167,9 +167,11 @@ void Worker::trim_timer_cb(uv_timer_t* timer) noexcept {
 }
 
 // Thousands of slow readers leave their freed output chunks scattered over
-// the heap, which glibc keeps: after the burst, give the free pages back.
+// the heap, which glibc keeps: after the burst, give the free pages back,
+// with the spare exchanges the burst left in the pool.
 void Worker::release_memory_after_burst() {
   if (peak_connections_ - active_connections_ < kTrimAfterClosed) return;
+  exchanges_.clear();
   malloc_trim(0);
   peak_connections_ = active_connections_;
 }

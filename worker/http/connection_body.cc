@@ -71,7 +71,7 @@ bool Connection::start_streamed_request() {
     if (!exchange_written_) {
       if (reply_dropped_) {
         spdlog::error("{} {}: its Reply was dropped without an answer; answered 500", ex().request.method, ex().request.path);
-        ex().response = Response();
+        ex().start_response();
         error_page(&ex().request, 500, &ex().response);
       }
       complete_app_response(*worker_, ex().request, &ex().response);

@@ -57,7 +57,7 @@ void Connection::after_dispatch() {
   if (reply_dropped_) {
     reply_dropped_ = false;
     spdlog::error("{} {}: its Reply was dropped without an answer; answered 500", ex().request.method, ex().request.path);
-    ex().response = Response();
+    ex().start_response();
     error_page(&ex().request, 500, &ex().response);
   }
   write_answer();
@@ -112,7 +112,7 @@ void Connection::start_reply_stream() {
     spdlog::error("handler for {} {} set a header with a character HTTP forbids; answered 500", ex().request.method,
                   ex().request.path);
     reply_->abort(true);
-    ex().response = Response();
+    ex().start_response();
     error_page(&ex().request, 500, &ex().response);
     ex().response.close_connection = true;
     write_answer();
@@ -173,7 +173,7 @@ void Connection::reply_released(ReplyState* state) {
       close();
     } else if (!state->over()) {
       spdlog::error("{} {}: its Reply was dropped without an answer; answered 500", ex().request.method, ex().request.path);
-      ex().response = Response();
+      ex().start_response();
       error_page(&ex().request, 500, &ex().response);
       write_answer();
       finish_batch();
@@ -209,7 +209,7 @@ void Connection::answer_for_the_app(int status) {
   ReplyState* state = reply_;
   complete_reply();
   state->abort();
-  ex().response = Response();
+  ex().start_response();
   error_page(&ex().request, status, &ex().response);
   ex().response.close_connection = true;
   write_answer();
